@@ -1,0 +1,63 @@
+/// Input that makes no sense for the policy or the case: each has a stable code and a clear message.
+public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
+    case unknownCase(String)
+    case duplicateCase(String)
+    case unknownCaseKind(String, known: [String])
+    case unknownEventKind(event: String, caseKind: String, known: [String])
+    case unknownCategory(String, known: [String])
+    case unknownChannel(String, known: [String])
+    case caseClosed(String)
+    case alreadyResolved(String)
+    case eventBeforeOpening(caseID: String, eventAt: Instant, openedAt: Instant)
+    case eventOutOfOrder(caseID: String, eventAt: Instant, lastEventAt: Instant)
+    case eventInFuture(eventAt: Instant, now: Instant)
+    case noDeadline(clock: String, calendar: String)
+
+    /// Stable, machine-readable: scripts and the API rely on these.
+    public var code: String {
+        switch self {
+        case .unknownCase: return "unknown_case"
+        case .duplicateCase: return "duplicate_case"
+        case .unknownCaseKind: return "unknown_case_kind"
+        case .unknownEventKind: return "unknown_event_kind"
+        case .unknownCategory: return "unknown_category"
+        case .unknownChannel: return "unknown_channel"
+        case .caseClosed: return "case_closed"
+        case .alreadyResolved: return "already_resolved"
+        case .eventBeforeOpening: return "event_before_opening"
+        case .eventOutOfOrder: return "event_out_of_order"
+        case .eventInFuture: return "event_in_future"
+        case .noDeadline: return "no_deadline"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .unknownCase(let id):
+            return "no case '\(id)'"
+        case .duplicateCase(let id):
+            return "case '\(id)' already exists"
+        case .unknownCaseKind(let kind, let known):
+            return "unknown case kind '\(kind)' (known: \(known.joined(separator: ", ")))"
+        case .unknownEventKind(let event, let caseKind, let known):
+            return "event '\(event)' is not known for a \(caseKind) case (known: \(known.joined(separator: ", ")))"
+        case .unknownCategory(let category, let known):
+            return "unknown category '\(category)' (known: \(known.joined(separator: ", ")))"
+        case .unknownChannel(let channel, let known):
+            return "unknown channel '\(channel)' (known: \(known.joined(separator: ", ")))"
+        case .caseClosed(let id):
+            return "case '\(id)' is closed: no more events can be recorded on it"
+        case .alreadyResolved(let id):
+            return "case '\(id)' is already resolved"
+        case .eventBeforeOpening(let id, let eventAt, let openedAt):
+            return "event dated \(eventAt) is before case '\(id)' was opened (\(openedAt))"
+        case .eventOutOfOrder(let id, let eventAt, let lastEventAt):
+            return
+                "event dated \(eventAt) is before the latest event of case '\(id)' (\(lastEventAt)): events are recorded in order"
+        case .eventInFuture(let eventAt, let now):
+            return "event dated \(eventAt) is in the future (now is \(now))"
+        case .noDeadline(let clock, let calendar):
+            return "clock '\(clock)' has no deadline: calendar '\(calendar)' is not open in the next ten years"
+        }
+    }
+}

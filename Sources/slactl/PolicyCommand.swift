@@ -1,0 +1,58 @@
+import ArgumentParser
+import SLACore
+
+struct PolicyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy", abstract: "Check or show a policy file.",
+        subcommands: [Check.self, Show.self])
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate a policy file: exit 0 with a summary, or 1 with every error as file:line: key: message."
+        )
+
+        @Argument(help: "The policy file (default: /etc/slad/policy.toml, else config/policy.toml).")
+        var file: String?
+
+        func run() throws {
+            let path = file ?? defaultPolicyPath()
+            let policy = try loadPolicy(path)
+            print(
+                "\(path): ok: \(policy.kinds.count) case kinds, \(policy.clocks.count) clocks, "
+                    + "\(policy.calendars.count) calendars, \(policy.tiers.count) tiers")
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the clocks of a policy as a table.")
+
+        @Argument(help: "The policy file (default: /etc/slad/policy.toml, else config/policy.toml).")
+        var file: String?
+
+        func run() throws {
+            let policy = try loadPolicy(file ?? defaultPolicyPath())
+            var rows: [[String]] = []
+            for kind in policy.kinds.keys.sorted() {
+                for clock in policy.clocks where clock.kinds.contains(kind) {
+                    var escalation = policy.tiers[clock.escalateTo].id
+                    if let every = clock.escalateEvery { escalation += ", then up every \(every)" }
+                    var condition = ""
+                    if let channels = clock.condition.channels {
+                        condition = " (\(channels.sorted().joined(separator: ",")))"
+                    }
+                    if let below = clock.condition.amountBelow { condition = " (< \(Int(below)))" }
+                    if let atLeast = clock.condition.amountAtLeast { condition = " (>= \(Int(atLeast)))" }
+                    rows.append([
+                        kind + condition, clock.name, clock.target.description, clock.calendar,
+                        clock.startsOn.sorted().joined(separator: ","), clock.metBy.sorted().joined(separator: ","),
+                        escalation,
+                    ])
+                }
+            }
+            print(
+                TextTable.render(
+                    header: ["KIND", "CLOCK", "TARGET", "CALENDAR", "STARTS ON", "SATISFIED BY", "ESCALATES TO"],
+                    rows: rows))
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import SLACore
+
+@main
+struct SlaCtl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "slactl",
+        abstract: "Talk to slad, the SLA deadline scheduler, and check its policy.",
+        version: SLACoreVersion.string,
+        subcommands: [PolicyCommand.self, DeadlineCommand.self]
+    )
+}
+
+/// Exit codes scripts can trust.
+enum ExitStatus {
+    static let refused = ExitCode(1)
+    static let usage = ExitCode(2)
+    static let unreachable = ExitCode(3)
+}
+
+/// The default policy: the installed one when it exists, else the repository's.
+func defaultPolicyPath() -> String {
+    FileManager.default.fileExists(atPath: "/etc/slad/policy.toml") ? "/etc/slad/policy.toml" : "config/policy.toml"
+}
+
+/// Reads and validates a policy file; prints every error as `file:line: key: message`.
+func loadPolicy(_ path: String) throws -> Policy {
+    let text: String
+    do {
+        text = try String(contentsOfFile: path, encoding: .utf8)
+    } catch {
+        printError("\(path): cannot read: \(error.localizedDescription)")
+        throw ExitStatus.refused
+    }
+    do {
+        return try PolicyLoader.load(text: text, file: path)
+    } catch {
+        printError(error.description)
+        throw ExitStatus.refused
+    }
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
