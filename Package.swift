@@ -1,15 +1,23 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// The shell modules talk to Dispatch, NIO and SQLite; Swift 5 mode keeps their glue readable.
+let shell: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
 let package = Package(
     name: "slad",
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "SLACore", targets: ["SLACore"]),
+        .executable(name: "slad", targets: ["slad"]),
         .executable(name: "slactl", targets: ["slactl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
@@ -18,13 +26,49 @@ let package = Package(
             name: "SLACore",
             dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]
         ),
+        // The durable store: event log, case and clock state, escalation queue (SQLite via GRDB).
+        .target(
+            name: "SLAStore",
+            dependencies: ["SLACore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: shell
+        ),
+        // One heap of deadlines, one Dispatch timer, and the service that ties engine and store.
+        .target(
+            name: "SLAScheduler",
+            dependencies: [
+                "SLACore", "SLAStore",
+                .product(name: "Collections", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: shell
+        ),
+        // The local HTTP+JSON API on a Unix socket.
+        .target(
+            name: "SLAServer",
+            dependencies: [
+                "SLACore", "SLAScheduler", "SLAStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: shell
+        ),
+        .executableTarget(
+            name: "slad",
+            dependencies: [
+                "SLACore", "SLAStore", "SLAScheduler", "SLAServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: shell
+        ),
         .executableTarget(
             name: "slactl",
             dependencies: [
                 "SLACore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            swiftSettings: shell
         ),
         .testTarget(name: "SLACoreTests", dependencies: ["SLACore"]),
+        .testTarget(name: "SLAStoreTests", dependencies: ["SLAStore", "SLAScheduler"], swiftSettings: shell),
     ]
 )

@@ -1,0 +1,54 @@
+import HeapModule
+import SLACore
+
+/// Every case's next due instant in one min-heap: the single timer is armed for its top.
+///
+/// Entries are never removed in place: when a case's next instant changes a new entry is pushed,
+/// and stale ones are skipped when they surface (`scheduled` says which entry is current).
+struct DeadlineHeap {
+    private struct Entry: Comparable {
+        let due: Int64
+        let caseID: String
+        static func < (lhs: Entry, rhs: Entry) -> Bool {
+            (lhs.due, lhs.caseID) < (rhs.due, rhs.caseID)
+        }
+    }
+
+    private var heap = Heap<Entry>()
+    private var scheduled: [String: Int64] = [:]
+
+    var count: Int { scheduled.count }
+
+    /// Records a case's next due instant (nil: nothing to watch).
+    mutating func schedule(_ caseID: String, at due: Instant?) {
+        guard let due else {
+            scheduled[caseID] = nil
+            return
+        }
+        guard scheduled[caseID] != due.millis else { return }
+        scheduled[caseID] = due.millis
+        heap.insert(Entry(due: due.millis, caseID: caseID))
+    }
+
+    /// The earliest scheduled instant, skipping stale entries.
+    mutating func earliest() -> Instant? {
+        while let top = heap.min {
+            if scheduled[top.caseID] == top.due { return Instant(millis: top.due) }
+            heap.removeMin()
+        }
+        return nil
+    }
+
+    /// Removes and returns every case due at or before `now`.
+    mutating func popDue(_ now: Instant) -> [String] {
+        var due: [String] = []
+        while let top = heap.min, top.due <= now.millis {
+            heap.removeMin()
+            if scheduled[top.caseID] == top.due {
+                scheduled[top.caseID] = nil
+                due.append(top.caseID)
+            }
+        }
+        return due
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+
+/// Wakes `slactl escalations --follow` long-polls when new queue entries are written.
+public final class EntryNotifier: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lastID: Int64 = 0
+    private var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
+
+    public init() {}
+
+    func published(upTo id: Int64) {
+        lock.lock()
+        lastID = max(lastID, id)
+        let woken = waiters
+        waiters.removeAll()
+        lock.unlock()
+        for continuation in woken.values { continuation.resume() }
+    }
+
+    /// Returns when an entry with an id above `afterID` exists, or after `timeout` seconds.
+    public func wait(after afterID: Int64, timeout: Double) async {
+        let key = UUID()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            lock.lock()
+            if lastID > afterID {
+                lock.unlock()
+                continuation.resume()
+                return
+            }
+            waiters[key] = continuation
+            lock.unlock()
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [weak self] in
+                self?.resume(key)
+            }
+        }
+    }
+
+    private func resume(_ key: UUID) {
+        lock.lock()
+        let continuation = waiters.removeValue(forKey: key)
+        lock.unlock()
+        continuation?.resume()
+    }
+}

@@ -1,0 +1,375 @@
+import Dispatch
+import Foundation
+import Logging
+import SLACore
+import SLAStore
+
+/// The daemon's heart: the engine's working set of active cases, the deadline heap, the one
+/// Dispatch timer, and the group commit that makes every change durable before it is answered.
+///
+/// Everything that changes state runs on one serial queue. Writes from the API wait in `pending`;
+/// one drain takes all of them, plus every case whose deadline has come, applies them to the
+/// engine, and commits them in a single transaction (group commit). Only then are callers answered
+/// and the effects logged. If the commit fails (disk full), memory is rolled back to the committed
+/// state, writers get 503, and the timer retries what fell due.
+public final class SLAService: @unchecked Sendable {
+    public let store: Store
+    public let notifier = EntryNotifier()
+    private let clock: WallClock
+    private let logger: Logger
+    private let queue = DispatchQueue(label: "slad.scheduler", qos: .userInitiated)
+    private var timer: DispatchSourceTimer?
+
+    // Owned by `queue`.
+    private var cases: [String: Case] = [:]
+    private var heap = DeadlineHeap()
+    private var nextSequence: Int64 = 0
+    private var lastFailure: String?
+
+    // Guarded by `lock`.
+    private let lock = NSLock()
+    private var engine: Engine
+    private var pending: [PendingWrite] = []
+    private var drainScheduled = false
+    private var stopping = false
+
+    /// The timer never sleeps longer than this, so a step of the wall clock (NTP) is noticed soon.
+    static let maxTimerSpanMillis: Int64 = 2_000
+    /// After a failed commit, what fell due is retried this often.
+    static let retryMillis: Int64 = 1_000
+
+    private enum PendingWrite {
+        case open(OpenCaseRequest, CheckedContinuation<WriteResult, Error>)
+        case event(String, RecordEventRequest, CheckedContinuation<WriteResult, Error>)
+    }
+
+    private enum Outcome {
+        case done(caseID: String, replayed: Bool)
+        case failed(Error)
+    }
+
+    public init(policy: Policy, store: Store, clock: WallClock = SystemClock(), logger: Logger) {
+        self.engine = Engine(policy: policy)
+        self.store = store
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public var policy: Policy { lock.withLock { engine.policy } }
+
+    /// Replaces the policy. Running clocks keep their deadlines; new ones follow the new rules.
+    public func reload(policy: Policy) {
+        lock.withLock { engine = Engine(policy: policy) }
+    }
+
+    // MARK: Start and stop
+
+    /// Loads every running clock from the store, writes once what fell due while slad was down,
+    /// and arms the timer.
+    public func start() throws -> RecoveryReport {
+        try queue.sync {
+            nextSequence = try store.lastCaseSequence()
+            let engine = lock.withLock { self.engine }
+            let now = clock.now()
+            var batch = WriteBatch(writtenAt: now)
+            var runningClocks = 0
+            for var record in try store.activeCases() {
+                let effects = engine.advance(&record, to: now)
+                if !effects.isEmpty {
+                    batch.cases.append(record)
+                    batch.escalations += effects.compactMap(\.escalation)
+                }
+                runningClocks += record.clocks.filter { $0.nextDue != nil }.count
+                cases[record.id] = record
+                heap.schedule(record.id, at: record.nextDue)
+            }
+            batch.writtenAt = clock.now()
+            let written = try store.commit(batch)
+            for entry in written { log(entry) }
+            let timer = DispatchSource.makeTimerSource(queue: queue)
+            timer.setEventHandler { [weak self] in self?.drain() }
+            self.timer = timer
+            timer.activate()
+            armTimer()
+            return RecoveryReport(
+                cases: cases.count, runningClocks: runningClocks, lateEntries: written.count,
+                maxLateMillis: written.map(\.lateMillis).max() ?? 0)
+        }
+    }
+
+    /// Refuses new writes, commits those already taken, and stops the timer.
+    public func stop() {
+        lock.withLock { stopping = true }
+        queue.sync {
+            drain()
+            timer?.cancel()
+            timer = nil
+        }
+    }
+
+    // MARK: Writes
+
+    public func open(_ request: OpenCaseRequest) async throws -> WriteResult {
+        try await withCheckedThrowingContinuation { submit(.open(request, $0)) }
+    }
+
+    public func record(_ request: RecordEventRequest, on caseID: String) async throws -> WriteResult {
+        try await withCheckedThrowingContinuation { submit(.event(caseID, request, $0)) }
+    }
+
+    private func submit(_ write: PendingWrite) {
+        lock.lock()
+        if stopping {
+            lock.unlock()
+            switch write {
+            case .open(_, let continuation), .event(_, _, let continuation):
+                continuation.resume(throwing: ServiceError.stopping)
+            }
+            return
+        }
+        pending.append(write)
+        let schedule = !drainScheduled
+        drainScheduled = true
+        lock.unlock()
+        if schedule { queue.async { self.drain() } }
+    }
+
+    // MARK: The drain: one group commit
+
+    private func drain() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        let (writes, engine): ([PendingWrite], Engine) = lock.withLock {
+            defer {
+                pending = []
+                drainScheduled = false
+            }
+            return (pending, self.engine)
+        }
+        let now = clock.now()
+        var batch = WriteBatch(writtenAt: now)
+        var originals: [String: Case?] = [:]
+        var touched: [String] = []
+        let sequenceBefore = nextSequence
+        var outcomes: [Outcome] = []
+        var keysInBatch: [String: (fingerprint: String, caseID: String)] = [:]
+        var effects: [Effect] = []
+
+        func touch(_ id: String) {
+            if originals[id] == nil {
+                originals[id] = .some(cases[id])
+                touched.append(id)
+            }
+        }
+        /// A retried write with a known key is answered as before, and not applied again.
+        func replay(_ key: String?, _ fingerprint: String) throws -> Outcome? {
+            guard let key else { return nil }
+            if let earlier = keysInBatch[key] {
+                guard earlier.fingerprint == fingerprint else { throw ServiceError.idempotencyKeyReused(key) }
+                return .done(caseID: earlier.caseID, replayed: true)
+            }
+            guard let answer = try store.answer(forKey: key) else { return nil }
+            guard answer.fingerprint == fingerprint else { throw ServiceError.idempotencyKeyReused(key) }
+            return .done(caseID: String(decoding: answer.response, as: UTF8.self), replayed: true)
+        }
+        func remember(_ key: String?, _ fingerprint: String, _ caseID: String) {
+            guard let key else { return }
+            keysInBatch[key] = (fingerprint, caseID)
+            batch.answers.append(
+                IdempotentAnswer(key: key, fingerprint: fingerprint, status: 200, response: Array(caseID.utf8)))
+        }
+
+        for write in writes {
+            do {
+                switch write {
+                case .open(let request, _):
+                    if let answer = try replay(request.idempotencyKey, request.fingerprint) {
+                        outcomes.append(answer)
+                        continue
+                    }
+                    let id = "C-\(nextSequence + 1)"
+                    let opening = CaseOpening(
+                        id: id, kind: request.kind, store: request.store, category: request.category,
+                        channel: request.channel, amount: request.amount, externalRef: request.externalRef,
+                        openedAt: request.openedAt ?? now)
+                    let (record, opened) = try engine.open(opening, now: now)
+                    nextSequence += 1
+                    touch(id)
+                    cases[id] = record
+                    effects += opened
+                    batch.events.append(
+                        EventRecord(
+                            caseID: id, kind: LifecycleEvent.opened, at: opening.openedAt, recordedAt: now,
+                            actor: request.actor, note: request.note, idempotencyKey: request.idempotencyKey))
+                    remember(request.idempotencyKey, request.fingerprint, id)
+                    outcomes.append(.done(caseID: id, replayed: false))
+                case .event(let caseID, let request, _):
+                    let fingerprint = request.fingerprint(caseID: caseID)
+                    if let answer = try replay(request.idempotencyKey, fingerprint) {
+                        outcomes.append(answer)
+                        continue
+                    }
+                    guard var record = try cases[caseID] ?? store.caseRecord(id: caseID) else {
+                        throw ServiceError.rule(.unknownCase(caseID))
+                    }
+                    let at = request.at ?? now
+                    effects += try engine.record(request.kind, at: at, on: &record, now: now)
+                    touch(caseID)
+                    cases[caseID] = record
+                    batch.events.append(
+                        EventRecord(
+                            caseID: caseID, kind: request.kind, at: at, recordedAt: now, actor: request.actor,
+                            note: request.note, idempotencyKey: request.idempotencyKey))
+                    remember(request.idempotencyKey, fingerprint, caseID)
+                    outcomes.append(.done(caseID: caseID, replayed: false))
+                }
+            } catch let error as EngineError {
+                outcomes.append(.failed(ServiceError.rule(error)))
+            } catch let error as StoreUnavailable {
+                outcomes.append(.failed(ServiceError.unavailable(error)))
+            } catch {
+                outcomes.append(.failed(error))
+            }
+        }
+
+        for id in heap.popDue(now) {
+            guard var record = cases[id] else { continue }
+            touch(id)
+            effects += engine.advance(&record, to: now)
+            cases[id] = record
+        }
+
+        batch.cases = touched.compactMap { cases[$0] }
+        batch.escalations = effects.compactMap(\.escalation)
+        batch.writtenAt = clock.now()
+        let written: [QueueEntry]
+        do {
+            written = try store.commit(batch)
+            lastFailure = nil
+        } catch {
+            // Back to the committed state: nothing answered, nothing logged, all retried.
+            for (id, original) in originals { cases[id] = original }
+            nextSequence = sequenceBefore
+            for id in touched { heap.schedule(id, at: cases[id]?.nextDue) }
+            let message = (error as? StoreUnavailable)?.message ?? "\(error)"
+            if lastFailure != message {
+                logger.error("store write failed, retrying: \(message)")
+                lastFailure = message
+            }
+            let unavailable = ServiceError.unavailable(
+                (error as? StoreUnavailable) ?? StoreUnavailable(message: message, diskFull: false))
+            reply(writes, outcomes.map { if case .done = $0 { return .failed(unavailable) } else { return $0 } })
+            armTimer(retry: true)
+            return
+        }
+
+        for id in touched {
+            guard let record = cases[id] else { continue }
+            heap.schedule(id, at: record.nextDue)
+            if record.status == .closed && record.nextDue == nil { cases[id] = nil }  // nothing left to watch
+        }
+        reply(writes, outcomes)
+        for effect in effects { log(effect) }
+        for entry in written { log(entry) }
+        if let last = written.last { notifier.published(upTo: last.id) }
+        armTimer()
+    }
+
+    private func reply(_ writes: [PendingWrite], _ outcomes: [Outcome]) {
+        for (write, outcome) in zip(writes, outcomes) {
+            let continuation: CheckedContinuation<WriteResult, Error>
+            switch write {
+            case .open(_, let waiting), .event(_, _, let waiting): continuation = waiting
+            }
+            switch outcome {
+            case .failed(let error):
+                continuation.resume(throwing: error)
+            case .done(let caseID, let replayed):
+                if let record = cases[caseID] ?? (try? store.caseRecord(id: caseID)) ?? nil {
+                    continuation.resume(returning: WriteResult(record: record, replayed: replayed))
+                } else {
+                    continuation.resume(throwing: ServiceError.rule(.unknownCase(caseID)))
+                }
+            }
+        }
+    }
+
+    private func armTimer(retry: Bool = false) {
+        guard let timer else { return }
+        var delay = Self.maxTimerSpanMillis
+        if let due = heap.earliest() { delay = min(delay, max(0, due - clock.now())) }
+        if retry { delay = max(delay, Self.retryMillis) }
+        timer.schedule(wallDeadline: .now() + .milliseconds(Int(delay)), leeway: .milliseconds(1))
+    }
+
+    // MARK: Status
+
+    /// A snapshot for the status line and health: taken on the scheduler's queue.
+    public func status() -> ServiceStatus {
+        queue.sync {
+            var running = 0
+            var next: (Instant, String, String)?
+            for record in cases.values {
+                for clock in record.clocks where clock.nextDue != nil {
+                    running += 1
+                    if let due = clock.nextDue, next == nil || due < next!.0 { next = (due, record.id, clock.name) }
+                }
+            }
+            return ServiceStatus(
+                activeCases: cases.values.filter { $0.status != .closed }.count, runningClocks: running,
+                nextDue: next?.0, nextCase: next?.1, nextClock: next?.2, lastFailure: lastFailure)
+        }
+    }
+
+    // MARK: Logging
+
+    private func log(_ effect: Effect) {
+        switch effect {
+        case .clockStarted(let caseID, let clock, _, let deadline),
+            .clockRestarted(let caseID, let clock, _, let deadline):
+            logger.info(
+                "\(caseID) \(clock) running, due \(deadline)",
+                metadata: ["sla_case": "\(caseID)", "sla_clock": "\(clock)"])
+        case .clockMet(let caseID, let clock, _, let lateBy):
+            logger.info(
+                "\(caseID) \(clock) met\(lateBy > 0 ? ", \(lateBy / 1000) s late" : "")",
+                metadata: ["sla_case": "\(caseID)", "sla_clock": "\(clock)", "sla_late_ms": "\(lateBy)"])
+        case .clockPaused(let caseID, let clock, _):
+            logger.info("\(caseID) \(clock) paused", metadata: ["sla_case": "\(caseID)", "sla_clock": "\(clock)"])
+        case .clockResumed(let caseID, let clock, let deadline):
+            logger.info(
+                "\(caseID) \(clock) resumed, due \(deadline)",
+                metadata: ["sla_case": "\(caseID)", "sla_clock": "\(clock)"])
+        case .clockCancelled, .escalation:
+            break  // escalations are logged once written, from the queue entry
+        }
+    }
+
+    private func log(_ entry: QueueEntry) {
+        let escalation = entry.escalation
+        let metadata: Logger.Metadata = [
+            "sla_case": "\(escalation.caseID)", "sla_clock": "\(escalation.clock)", "sla_tier": "\(escalation.tier)",
+            "sla_due": "\(escalation.dueAt)", "sla_late_ms": "\(entry.lateMillis)", "sla_store": "\(entry.store)",
+            "sla_kind": "\(entry.caseKind)", "sla_entry": "\(entry.id)",
+        ]
+        switch escalation.kind {
+        case .warning:
+            logger.notice(
+                "\(escalation.caseID) \(escalation.clock) warning to \(escalation.tier): deadline \(escalation.deadline)",
+                metadata: metadata)
+        case .breach:
+            let late = entry.lateMillis > 1000 ? " (written \(entry.lateMillis) ms late)" : ""
+            logger.warning(
+                "\(escalation.caseID) \(escalation.clock) overdue, escalated to \(escalation.tier)\(late)",
+                metadata: metadata)
+        }
+    }
+}
+
+public struct ServiceStatus: Sendable, Codable {
+    public var activeCases: Int
+    public var runningClocks: Int
+    public var nextDue: Instant?
+    public var nextCase: String?
+    public var nextClock: String?
+    public var lastFailure: String?
+}

@@ -1,0 +1,52 @@
+import Hummingbird
+import SLACore
+import SLAScheduler
+
+/// Every refusal as JSON with a stable code and a human message: `{"error":{"code":..,"message":..}}`.
+struct APIError: Error {
+    let status: HTTPResponse.Status
+    let code: String
+    let message: String
+
+    static func badRequest(_ message: String) -> APIError {
+        APIError(status: .badRequest, code: "bad_request", message: message)
+    }
+
+    static func notFound(_ message: String) -> APIError {
+        APIError(status: .notFound, code: "not_found", message: message)
+    }
+
+    static let tooLarge = APIError(
+        status: .contentTooLarge, code: "body_too_large", message: "request body over \(Routes.maxBodyBytes) bytes")
+
+    init(status: HTTPResponse.Status, code: String, message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    /// The status each refusal of the service maps to.
+    init(_ error: ServiceError) {
+        switch error {
+        case .rule(let rule):
+            self.init(status: Self.status(of: rule), code: rule.code, message: rule.description)
+        case .unavailable(let store):
+            self.init(
+                status: .serviceUnavailable, code: store.diskFull ? "disk_full" : "store_unavailable",
+                message: store.message)
+        case .idempotencyKeyReused:
+            self.init(status: .conflict, code: "idempotency_key_reused", message: error.description)
+        case .stopping:
+            self.init(status: .serviceUnavailable, code: "stopping", message: error.description)
+        }
+    }
+
+    static func status(of error: EngineError) -> HTTPResponse.Status {
+        switch error {
+        case .unknownCase: return .notFound
+        case .duplicateCase, .caseClosed, .alreadyResolved, .eventBeforeOpening, .eventOutOfOrder: return .conflict
+        case .unknownCaseKind, .unknownEventKind, .unknownCategory, .unknownChannel, .eventInFuture, .noDeadline:
+            return .unprocessableContent
+        }
+    }
+}

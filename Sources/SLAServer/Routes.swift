@@ -1,0 +1,259 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import SLACore
+import SLAScheduler
+import SLAStore
+
+/// The `/v1` HTTP API. Handlers decode, call the service or read the store, and encode; no rule
+/// lives here.
+public struct Routes: Sendable {
+    public static let maxBodyBytes = 64 * 1024
+    /// The longest `wait=` a follower may ask for, in seconds.
+    static let maxWaitSeconds = 60.0
+
+    let service: SLAService
+    let clock: WallClock
+    let version: String
+
+    public init(service: SLAService, clock: WallClock = SystemClock(), version: String) {
+        self.service = service
+        self.clock = clock
+        self.version = version
+    }
+
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.get("/v1/health") { _, _ in try await handle { try health() } }
+        router.get("/v1/version") { _, _ in try await handle { try json(["version": version]) } }
+        router.post("/v1/cases") { request, context in try await handle { try await openCase(request, context) } }
+        router.get("/v1/cases") { request, _ in try await handle { try listCases(request) } }
+        router.get("/v1/cases/:id") { _, context in try await handle { try showCase(context) } }
+        router.post("/v1/cases/:id/events") { request, context in
+            try await handle { try await recordEvent(request, context) }
+        }
+        router.get("/v1/escalations") { request, _ in try await handle { try await listEntries(request) } }
+        router.post("/v1/escalations/:id/ack") { request, context in
+            try await handle { try await acknowledge(request, context) }
+        }
+        return router
+    }
+
+    // MARK: Handlers
+
+    private func health() throws -> Response {
+        let status = service.status()
+        let counts = try? service.store.counts()
+        let policy = service.policy
+        let time = TimeFormatter(policy: policy)
+        let view = HealthView(
+            status: status.lastFailure == nil && counts != nil ? "ok" : "degraded", version: version,
+            now: time.format(clock.now()), activeCases: status.activeCases, runningClocks: status.runningClocks,
+            nextDue: status.nextDue.map(time.format), nextCase: status.nextCase, nextClock: status.nextClock,
+            pendingEntries: counts?.pendingEntries, overdueCases: counts?.overdueCases, storeError: status.lastFailure)
+        return try json(view)
+    }
+
+    private func openCase(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let body: OpenCaseRequest = try await decode(request, context)
+        let result = try await write { try await service.open(body) }
+        let view = CaseView(result.record, policy: service.policy, now: clock.now(), replayed: result.replayed)
+        return try json(view, status: result.replayed ? .ok : .created)
+    }
+
+    private func recordEvent(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let body: RecordEventRequest = try await decode(request, context)
+        let result = try await write { try await service.record(body, on: id) }
+        let view = CaseView(result.record, policy: service.policy, now: clock.now(), replayed: result.replayed)
+        return try json(view)
+    }
+
+    private func showCase(_ context: BasicRequestContext) throws -> Response {
+        let id = try context.parameters.require("id")
+        guard let record = try read({ try service.store.caseRecord(id: id) }) else {
+            throw APIError(status: .notFound, code: "unknown_case", message: "no case '\(id)'")
+        }
+        let events = try read { try service.store.events(of: id) }
+        return try json(CaseView(record, policy: service.policy, now: clock.now(), events: events))
+    }
+
+    private func listCases(_ request: Request) throws -> Response {
+        let query = request.uri.queryParameters
+        var filter = CaseFilter()
+        if let state = query.get("state") {
+            guard let status = CaseStatus(rawValue: state) else {
+                throw APIError.badRequest("state must be one of: open, resolved, closed")
+            }
+            filter.status = status
+        }
+        if let overdue = query.get("overdue") { filter.overdue = try flag(overdue, "overdue") }
+        filter.kind = query.get("kind")
+        filter.store = query.get("store")
+        if let limit = query.get("limit") { filter.limit = try number(limit, "limit") }
+        let policy = service.policy
+        let now = clock.now()
+        let cases = try read { try service.store.cases(filter) }
+        return try json(["cases": cases.map { CaseView($0, policy: policy, now: now) }])
+    }
+
+    private func listEntries(_ request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        var filter = EntryFilter()
+        filter.tier = query.get("tier")
+        if let tier = filter.tier, service.policy.tiers.first(where: { $0.id == tier }) == nil {
+            throw APIError(
+                status: .unprocessableContent, code: "unknown_tier",
+                message: "unknown tier '\(tier)' (tiers: \(service.policy.tiers.map(\.id).joined(separator: ", ")))")
+        }
+        if let state = query.get("state") {
+            guard let parsed = DeliveryState(rawValue: state) else {
+                throw APIError.badRequest("state must be one of: pending, delivered, acknowledged")
+            }
+            filter.state = parsed
+        }
+        if let since = query.get("since") {
+            guard let instant = ISO8601.parse(since) else {
+                throw APIError.badRequest("since must be ISO 8601 with an offset, e.g. 2026-11-24T09:00:00+08:00")
+            }
+            filter.since = instant
+        }
+        if let after = query.get("after") { filter.afterID = Int64(try number(after, "after")) }
+        filter.caseID = query.get("case")
+        if let limit = query.get("limit") { filter.limit = try number(limit, "limit") }
+        var entries = try read { try service.store.entries(filter) }
+        // Long poll for `--follow`: wait for the next entry written, up to `wait` seconds.
+        if entries.isEmpty, let wait = query.get("wait") {
+            guard let seconds = Double(wait), seconds >= 0 else { throw APIError.badRequest("wait must be seconds") }
+            await service.notifier.wait(after: filter.afterID ?? 0, timeout: min(seconds, Self.maxWaitSeconds))
+            entries = try read { try service.store.entries(filter) }
+        }
+        let time = TimeFormatter(policy: service.policy)
+        return try json(["entries": entries.map { EntryView($0, time: time) }])
+    }
+
+    private func acknowledge(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let idText = try context.parameters.require("id")
+        guard let id = Int64(idText) else { throw APIError.badRequest("entry id must be a number") }
+        struct Ack: Decodable { var actor: String? }
+        let body: Ack = try await decode(request, context, allowEmpty: true) ?? Ack()
+        let actor = body.actor ?? "unknown"
+        guard let entry = try read({ try service.store.acknowledge(entry: id, by: actor, at: clock.now()) }) else {
+            throw APIError(status: .notFound, code: "unknown_entry", message: "no escalation entry \(id)")
+        }
+        return try json(EntryView(entry, time: TimeFormatter(policy: service.policy)))
+    }
+
+    // MARK: Plumbing
+
+    private func handle(_ body: () async throws -> Response) async throws -> Response {
+        do {
+            return try await body()
+        } catch let error as APIError {
+            return errorResponse(error)
+        } catch let error as HTTPResponseError where error.status == .contentTooLarge {
+            return errorResponse(.tooLarge)
+        } catch {
+            return errorResponse(APIError(status: .internalServerError, code: "internal", message: "\(error)"))
+        }
+    }
+
+    private func errorResponse(_ error: APIError) -> Response {
+        struct Body: Encodable {
+            struct Detail: Encodable {
+                var code: String
+                var message: String
+            }
+            var error: Detail
+        }
+        let body = Body(error: .init(code: error.code, message: error.message))
+        return (try? json(body, status: error.status))
+            ?? Response(status: error.status, body: .init(byteBuffer: ByteBuffer(string: error.message)))
+    }
+
+    private func write(_ body: () async throws -> WriteResult) async throws -> WriteResult {
+        do {
+            return try await body()
+        } catch let error as ServiceError {
+            throw APIError(error)
+        }
+    }
+
+    private func read<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as StoreUnavailable {
+            throw APIError(.unavailable(error))
+        }
+    }
+
+    private func decode<T: Decodable>(_ request: Request, _ context: BasicRequestContext) async throws -> T {
+        guard let value: T = try await decode(request, context, allowEmpty: false) else {
+            throw APIError.badRequest("the request needs a JSON body")
+        }
+        return value
+    }
+
+    private func decode<T: Decodable>(_ request: Request, _ context: BasicRequestContext, allowEmpty: Bool)
+        async throws -> T?
+    {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: Self.maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw APIError.tooLarge
+        }
+        if buffer.readableBytes == 0 {
+            if allowEmpty { return nil }
+            throw APIError.badRequest("the request needs a JSON body")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        } catch let error as DecodingError {
+            throw APIError(status: .badRequest, code: "bad_json", message: Self.explain(error))
+        } catch {
+            throw APIError(status: .badRequest, code: "bad_json", message: "malformed JSON: \(error)")
+        }
+    }
+
+    static func explain(_ error: DecodingError) -> String {
+        func path(_ keys: [CodingKey]) -> String {
+            keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "missing field '\(path(context.codingPath + [key]))'"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "field '\(path(context.codingPath))': \(context.debugDescription)"
+        case .dataCorrupted(let context):
+            let field = path(context.codingPath)
+            return field.isEmpty ? "malformed JSON" : "field '\(field)': \(context.debugDescription)"
+        @unknown default:
+            return "malformed JSON"
+        }
+    }
+
+    private func flag(_ text: String, _ name: String) throws -> Bool {
+        switch text {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: throw APIError.badRequest("\(name) must be true or false")
+        }
+    }
+
+    private func number(_ text: String, _ name: String) throws -> Int {
+        guard let value = Int(text), value >= 0 else { throw APIError.badRequest("\(name) must be a whole number") }
+        return value
+    }
+
+    private func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        var data = try encoder.encode(value)
+        data.append(UInt8(ascii: "\n"))
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,165 @@
+import SLACore
+import SLAScheduler
+import SLAStore
+
+/// The JSON the API answers with. Times are ISO 8601 in the calendar's own offset.
+struct CaseView: Encodable {
+    var id: String
+    var kind: String
+    var store: String
+    var category: String?
+    var channel: String?
+    var amount: Double?
+    var externalRef: String?
+    var openedAt: String
+    var status: String
+    var resolvedAt: String?
+    var closedAt: String?
+    var overdue: Bool
+    var nextDue: String?
+    var clocks: [ClockView]
+    var events: [EventView]?
+    var replayed: Bool?
+
+    init(_ record: Case, policy: Policy, now: Instant, events: [EventRecord]? = nil, replayed: Bool? = nil) {
+        let time = TimeFormatter(policy: policy)
+        id = record.id
+        kind = record.kind
+        store = record.opening.store
+        category = record.opening.category
+        channel = record.opening.channel
+        amount = record.opening.amount
+        externalRef = record.opening.externalRef
+        openedAt = time.format(record.opening.openedAt)
+        status = record.status.rawValue
+        resolvedAt = record.resolvedAt.map(time.format)
+        closedAt = record.closedAt.map(time.format)
+        overdue = record.isOverdue
+        nextDue = record.nextDue.map(time.format)
+        clocks = record.clocks.map { ClockView($0, policy: policy, now: now, time: time) }
+        self.events = events?.map { EventView($0, time: time) }
+        self.replayed = replayed
+    }
+}
+
+struct ClockView: Encodable {
+    var name: String
+    var title: String?
+    var status: String
+    var cycle: Int
+    var target: String?
+    var calendar: String?
+    var startedAt: String?
+    var deadline: String?
+    var timeLeftMs: Int64?
+    var lateByMs: Int64?
+    var used: Double?
+    var satisfiedAt: String?
+    var escalatedTo: String?
+
+    init(_ clock: ClockState, policy: Policy, now: Instant, time: TimeFormatter) {
+        let definition = policy.clock(named: clock.name)
+        let zone = definition.flatMap { policy.calendars[$0.calendar] }
+        func format(_ instant: Instant) -> String {
+            zone.map { ISO8601.format(instant, offsetSeconds: $0.offset(at: instant)) } ?? time.format(instant)
+        }
+        name = clock.name
+        title = definition?.title
+        status = clock.status.rawValue
+        cycle = clock.cycle
+        target = definition?.target.description
+        calendar = definition?.calendar
+        startedAt = clock.startedAt.map(format)
+        deadline = clock.deadline.map(format)
+        if let left = clock.millisLeft(at: now) {
+            if left >= 0 { timeLeftMs = left } else { lateByMs = -left }
+        }
+        if let satisfied = clock.satisfiedAt, let deadline = clock.deadline, satisfied > deadline {
+            lateByMs = satisfied - deadline
+        }
+        used = Engine(policy: policy).usedFraction(of: clock, at: now).map { ($0 * 1000).rounded() / 1000 }
+        satisfiedAt = clock.satisfiedAt.map(format)
+        escalatedTo = clock.escalatedTier.flatMap { $0 < policy.tiers.count ? policy.tiers[$0].id : nil }
+    }
+}
+
+struct EventView: Encodable {
+    var seq: Int64?
+    var kind: String
+    var at: String
+    var recordedAt: String
+    var actor: String?
+    var note: String?
+
+    init(_ event: EventRecord, time: TimeFormatter) {
+        seq = event.seq
+        kind = event.kind
+        at = time.format(event.at)
+        recordedAt = time.format(event.recordedAt)
+        actor = event.actor
+        note = event.note
+    }
+}
+
+struct EntryView: Encodable {
+    var id: Int64
+    var caseId: String
+    var clock: String
+    var cycle: Int
+    var tier: String
+    var kind: String
+    var store: String
+    var caseKind: String
+    var dueAt: String
+    var deadline: String
+    var writtenAt: String
+    var lateMs: Int64
+    var state: String
+    var ackedBy: String?
+    var ackedAt: String?
+
+    init(_ entry: QueueEntry, time: TimeFormatter) {
+        id = entry.id
+        caseId = entry.escalation.caseID
+        clock = entry.escalation.clock
+        cycle = entry.escalation.cycle
+        tier = entry.escalation.tier
+        kind = entry.escalation.kind.rawValue
+        store = entry.store
+        caseKind = entry.caseKind
+        dueAt = time.format(entry.escalation.dueAt)
+        deadline = time.format(entry.escalation.deadline)
+        writtenAt = time.format(entry.writtenAt)
+        lateMs = entry.lateMillis
+        state = entry.state.rawValue
+        ackedBy = entry.ackedBy
+        ackedAt = entry.ackedAt.map(time.format)
+    }
+}
+
+struct HealthView: Encodable {
+    var status: String
+    var version: String
+    var now: String
+    var activeCases: Int
+    var runningClocks: Int
+    var nextDue: String?
+    var nextCase: String?
+    var nextClock: String?
+    var pendingEntries: Int?
+    var overdueCases: Int?
+    var storeError: String?
+}
+
+/// Formats instants in the stores' zone: the `store` calendar's, else the first calendar's.
+struct TimeFormatter {
+    let calendar: BusinessCalendar?
+
+    init(policy: Policy) {
+        calendar = policy.calendars["store"] ?? policy.calendars.values.first
+    }
+
+    func format(_ instant: Instant) -> String {
+        ISO8601.format(instant, offsetSeconds: calendar?.offset(at: instant) ?? 0)
+    }
+}

@@ -1,0 +1,88 @@
+import GRDB
+
+/// The database schema, versioned from the first release on: never edit a shipped migration, add one.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            // Each case with its engine state (clocks included) as JSON; the columns beside it are
+            // what the API filters and sorts on.
+            try db.execute(
+                sql: """
+                    CREATE TABLE cases (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        kind TEXT NOT NULL,
+                        store TEXT NOT NULL,
+                        category TEXT,
+                        channel TEXT,
+                        amount REAL,
+                        external_ref TEXT,
+                        opened_at INTEGER NOT NULL,
+                        status TEXT NOT NULL,
+                        resolved_at INTEGER,
+                        closed_at INTEGER,
+                        next_due INTEGER,
+                        overdue INTEGER NOT NULL DEFAULT 0,
+                        updated_at INTEGER NOT NULL,
+                        state BLOB NOT NULL
+                    );
+                    CREATE INDEX cases_next_due ON cases(next_due) WHERE next_due IS NOT NULL;
+                    CREATE INDEX cases_status ON cases(status, overdue);
+                    CREATE INDEX cases_store ON cases(store, status);
+
+                    -- The audit trail: append-only, every event as it was recorded.
+                    CREATE TABLE events (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        case_id TEXT NOT NULL REFERENCES cases(id),
+                        kind TEXT NOT NULL,
+                        at INTEGER NOT NULL,
+                        recorded_at INTEGER NOT NULL,
+                        actor TEXT,
+                        note TEXT,
+                        idempotency_key TEXT UNIQUE
+                    );
+                    CREATE INDEX events_case ON events(case_id, seq);
+                    CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+                        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+                    CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+                        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+
+                    -- The escalation queue. The UNIQUE key is what makes "written once" a fact of
+                    -- the schema: recovery and retries insert with OR IGNORE.
+                    CREATE TABLE escalations (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        case_id TEXT NOT NULL REFERENCES cases(id),
+                        clock TEXT NOT NULL,
+                        cycle INTEGER NOT NULL,
+                        tier TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        due_at INTEGER NOT NULL,
+                        deadline INTEGER NOT NULL,
+                        written_at INTEGER NOT NULL,
+                        late_ms INTEGER NOT NULL,
+                        store TEXT NOT NULL,
+                        case_kind TEXT NOT NULL,
+                        state TEXT NOT NULL DEFAULT 'pending',
+                        delivered_at INTEGER,
+                        acked_by TEXT,
+                        acked_at INTEGER,
+                        UNIQUE (case_id, clock, cycle, tier, kind)
+                    );
+                    CREATE INDEX escalations_state ON escalations(state, tier);
+                    CREATE INDEX escalations_due ON escalations(due_at);
+
+                    -- Answers to writes that carried an idempotency key, so a retried write is
+                    -- answered the same and applied once.
+                    CREATE TABLE idempotency (
+                        key TEXT PRIMARY KEY,
+                        fingerprint TEXT NOT NULL,
+                        status INTEGER NOT NULL,
+                        response BLOB NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    """)
+        }
+        return migrator
+    }
+}

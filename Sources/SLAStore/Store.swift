@@ -1,0 +1,316 @@
+import Foundation
+import GRDB
+import SLACore
+
+/// The store could not write or read: the disk is full, the file is broken or locked. The API maps
+/// this to 503; the daemon keeps running and retries what it must.
+public struct StoreUnavailable: Error, CustomStringConvertible {
+    public let message: String
+    public let diskFull: Bool
+    public var description: String { message }
+
+    public init(message: String, diskFull: Bool) {
+        self.message = message
+        self.diskFull = diskFull
+    }
+}
+
+/// The one owner of `slad.sqlite`: every write of the daemon goes through `commit`, in one
+/// transaction, with `synchronous=FULL` in WAL mode so that a committed batch survives power loss.
+public final class Store: @unchecked Sendable {
+    public let path: String
+    private let pool: DatabasePool
+    private let encoder = JSONEncoder()
+    private let decoder = JSONDecoder()
+
+    /// Opens (creating if needed) `slad.sqlite` in `directory`, and migrates it.
+    public init(directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        path = (directory as NSString).appendingPathComponent("slad.sqlite")
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        configuration.busyMode = .timeout(5)
+        do {
+            // Customer data lives here: owner-only, whatever the umask.
+            let created = !FileManager.default.fileExists(atPath: path)
+            pool = try DatabasePool(path: path, configuration: configuration)
+            if created { chmod(path, 0o600) }
+            try Schema.migrator.migrate(pool)
+        } catch {
+            throw Self.unavailable(error)
+        }
+        encoder.outputFormatting = [.sortedKeys]
+    }
+
+    // MARK: Writes
+
+    /// Writes a batch in one transaction. Queue entries already written (same case, clock, cycle,
+    /// tier and kind) are skipped by the schema; the entries actually inserted are returned.
+    @discardableResult
+    public func commit(_ batch: WriteBatch) throws -> [QueueEntry] {
+        guard !batch.isEmpty else { return [] }
+        let states = try batch.cases.map { try encoder.encode($0) }
+        do {
+            return try pool.write { db in
+                for (record, state) in zip(batch.cases, states) {
+                    try self.upsert(record, state: state, at: batch.writtenAt, db)
+                }
+                for event in batch.events {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO events (case_id, kind, at, recorded_at, actor, note, idempotency_key)
+                            VALUES (?, ?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [
+                            event.caseID, event.kind, event.at.millis, event.recordedAt.millis, event.actor,
+                            event.note, event.idempotencyKey,
+                        ])
+                }
+                var inserted: [QueueEntry] = []
+                let kinds = Dictionary(batch.cases.map { ($0.id, ($0.opening.store, $0.kind)) }) { first, _ in first }
+                for entry in batch.escalations {
+                    let (store, caseKind) = try kinds[entry.caseID] ?? self.storeAndKind(of: entry.caseID, db)
+                    let late = max(0, batch.writtenAt - entry.dueAt)
+                    try db.execute(
+                        sql: """
+                            INSERT OR IGNORE INTO escalations
+                                (case_id, clock, cycle, tier, kind, due_at, deadline, written_at, late_ms, store, case_kind)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [
+                            entry.caseID, entry.clock, entry.cycle, entry.tier, entry.kind.rawValue,
+                            entry.dueAt.millis, entry.deadline.millis, batch.writtenAt.millis, late, store, caseKind,
+                        ])
+                    if db.changesCount > 0 {
+                        inserted.append(
+                            QueueEntry(
+                                id: db.lastInsertedRowID, escalation: entry, store: store, caseKind: caseKind,
+                                writtenAt: batch.writtenAt, lateMillis: late, state: .pending))
+                    }
+                }
+                for answer in batch.answers {
+                    try db.execute(
+                        sql: """
+                            INSERT OR IGNORE INTO idempotency (key, fingerprint, status, response, created_at)
+                            VALUES (?, ?, ?, ?, ?)
+                            """,
+                        arguments: [
+                            answer.key, answer.fingerprint, answer.status, Data(answer.response),
+                            batch.writtenAt.millis,
+                        ])
+                }
+                return inserted
+            }
+        } catch {
+            throw Self.unavailable(error)
+        }
+    }
+
+    private func upsert(_ record: Case, state: Data, at: Instant, _ db: Database) throws {
+        let opening = record.opening
+        try db.execute(
+            sql: """
+                INSERT INTO cases (id, kind, store, category, channel, amount, external_ref, opened_at, status,
+                                   resolved_at, closed_at, next_due, overdue, updated_at, state)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET
+                    status = excluded.status, resolved_at = excluded.resolved_at, closed_at = excluded.closed_at,
+                    next_due = excluded.next_due, overdue = excluded.overdue, updated_at = excluded.updated_at,
+                    state = excluded.state
+                """,
+            arguments: [
+                opening.id, opening.kind, opening.store, opening.category, opening.channel, opening.amount,
+                opening.externalRef, opening.openedAt.millis, record.status.rawValue, record.resolvedAt?.millis,
+                record.closedAt?.millis, record.nextDue?.millis, record.isOverdue, at.millis, state,
+            ])
+    }
+
+    private func storeAndKind(of caseID: String, _ db: Database) throws -> (String, String) {
+        guard let row = try Row.fetchOne(db, sql: "SELECT store, kind FROM cases WHERE id = ?", arguments: [caseID])
+        else { return ("", "") }
+        return (row["store"], row["kind"])
+    }
+
+    /// Marks an entry acknowledged by `actor`. Nil when there is no such entry.
+    public func acknowledge(entry id: Int64, by actor: String, at: Instant) throws -> QueueEntry? {
+        do {
+            try pool.write { db in
+                try db.execute(
+                    sql: """
+                        UPDATE escalations SET state = 'acknowledged', acked_by = ?, acked_at = ?
+                        WHERE id = ? AND state != 'acknowledged'
+                        """,
+                    arguments: [actor, at.millis, id])
+            }
+        } catch {
+            throw Self.unavailable(error)
+        }
+        return try entries(EntryFilter(afterID: id - 1, limit: 1)).first { $0.id == id }
+    }
+
+    // MARK: Reads
+
+    /// The next case number: case ids are `C-1`, `C-2`, ... in opening order.
+    public func lastCaseSequence() throws -> Int64 {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM cases") ?? 0 }
+    }
+
+    /// Every case that still has a clock to watch, for recovery on start.
+    public func activeCases() throws -> [Case] {
+        let decoder = self.decoder
+        return try read { db in
+            let cursor = try Row.fetchCursor(
+                db, sql: "SELECT state FROM cases WHERE status != 'closed' OR next_due IS NOT NULL")
+            var result: [Case] = []
+            while let row = try cursor.next() {
+                let data: Data = row["state"]
+                result.append(try decoder.decode(Case.self, from: data))
+            }
+            return result
+        }
+    }
+
+    public func caseRecord(id: String) throws -> Case? {
+        let decoder = self.decoder
+        return try read { db in
+            guard let data = try Data.fetchOne(db, sql: "SELECT state FROM cases WHERE id = ?", arguments: [id]) else {
+                return nil
+            }
+            return try decoder.decode(Case.self, from: data)
+        }
+    }
+
+    public func events(of caseID: String) throws -> [EventRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE case_id = ? ORDER BY seq", arguments: [caseID]).map {
+                var event = EventRecord(
+                    caseID: $0["case_id"], kind: $0["kind"], at: Instant(millis: $0["at"]),
+                    recordedAt: Instant(millis: $0["recorded_at"]), actor: $0["actor"], note: $0["note"],
+                    idempotencyKey: $0["idempotency_key"])
+                event.seq = $0["seq"]
+                return event
+            }
+        }
+    }
+
+    public func cases(_ filter: CaseFilter) throws -> [Case] {
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let status = filter.status {
+            conditions.append("status = ?")
+            arguments.append(status.rawValue)
+        }
+        if let overdue = filter.overdue {
+            conditions.append("overdue = ?")
+            arguments.append(overdue)
+            if overdue { conditions.append("status != 'closed'") }
+        }
+        if let kind = filter.kind {
+            conditions.append("kind = ?")
+            arguments.append(kind)
+        }
+        if let store = filter.store {
+            conditions.append("store = ?")
+            arguments.append(store)
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = "SELECT state FROM cases \(whereClause) ORDER BY seq DESC LIMIT \(max(1, min(filter.limit, 100_000)))"
+        let decoder = self.decoder
+        return try read { db in
+            try Data.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)!).map {
+                try decoder.decode(Case.self, from: $0)
+            }
+        }
+    }
+
+    public func entries(_ filter: EntryFilter) throws -> [QueueEntry] {
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let tier = filter.tier {
+            conditions.append("tier = ?")
+            arguments.append(tier)
+        }
+        if let state = filter.state {
+            conditions.append("state = ?")
+            arguments.append(state.rawValue)
+        }
+        if let since = filter.since {
+            conditions.append("written_at >= ?")
+            arguments.append(since.millis)
+        }
+        if let afterID = filter.afterID {
+            conditions.append("id > ?")
+            arguments.append(afterID)
+        }
+        if let caseID = filter.caseID {
+            conditions.append("case_id = ?")
+            arguments.append(caseID)
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = "SELECT * FROM escalations \(whereClause) ORDER BY id LIMIT \(max(1, min(filter.limit, 100_000)))"
+        return try read { db in
+            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)!).map(Self.entry)
+        }
+    }
+
+    private static func entry(_ row: Row) -> QueueEntry {
+        QueueEntry(
+            id: row["id"],
+            escalation: Escalation(
+                caseID: row["case_id"], clock: row["clock"], cycle: row["cycle"], tier: row["tier"],
+                kind: Escalation.Kind(rawValue: row["kind"]) ?? .breach, dueAt: Instant(millis: row["due_at"]),
+                deadline: Instant(millis: row["deadline"])),
+            store: row["store"], caseKind: row["case_kind"], writtenAt: Instant(millis: row["written_at"]),
+            lateMillis: row["late_ms"], state: DeliveryState(rawValue: row["state"]) ?? .pending,
+            deliveredAt: (row["delivered_at"] as Int64?).map(Instant.init(millis:)), ackedBy: row["acked_by"],
+            ackedAt: (row["acked_at"] as Int64?).map(Instant.init(millis:)))
+    }
+
+    public func answer(forKey key: String) throws -> IdempotentAnswer? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM idempotency WHERE key = ?", arguments: [key]).map {
+                IdempotentAnswer(
+                    key: $0["key"], fingerprint: $0["fingerprint"], status: $0["status"],
+                    response: [UInt8]($0["response"] as Data))
+            }
+        }
+    }
+
+    public func counts() throws -> StoreCounts {
+        try read { db in
+            StoreCounts(
+                openCases: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cases WHERE status != 'closed'") ?? 0,
+                overdueCases: try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM cases WHERE overdue = 1 AND status != 'closed'") ?? 0,
+                pendingEntries: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM escalations WHERE state = 'pending'")
+                    ?? 0)
+        }
+    }
+
+    /// `PRAGMA integrity_check`: "ok" when the file is sound.
+    public func integrityCheck() throws -> String {
+        try read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n") }
+    }
+
+    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.read(body)
+        } catch {
+            throw Self.unavailable(error)
+        }
+    }
+
+    static func unavailable(_ error: Error) -> StoreUnavailable {
+        if let error = error as? StoreUnavailable { return error }
+        if let error = error as? DatabaseError {
+            let full = error.resultCode == .SQLITE_FULL
+            let message =
+                full ? "the disk holding the store is full" : "the store failed: \(error.message ?? "\(error)")"
+            return StoreUnavailable(message: message, diskFull: full)
+        }
+        return StoreUnavailable(message: "the store failed: \(error)", diskFull: false)
+    }
+}
