@@ -7,9 +7,28 @@ struct SlaCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "slactl",
         abstract: "Talk to slad, the SLA deadline scheduler, and check its policy.",
+        discussion: "Exit codes: 0 ok, 1 refused by slad or invalid, 2 usage, 3 slad unreachable.",
         version: SLACoreVersion.string,
-        subcommands: [PolicyCommand.self, DeadlineCommand.self]
+        subcommands: [
+            OpenCommand.self, EventCommand.self, ShowCommand.self, ListCommand.self, EscalationsCommand.self,
+            AckCommand.self, HealthCommand.self, PolicyCommand.self, DeadlineCommand.self,
+        ]
     )
+
+    /// Usage errors exit 2 (not ArgumentParser's 64), so scripts can tell them from refusals.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(ExitStatus.usage.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Exit codes scripts can trust.

@@ -1,9 +1,10 @@
-/// A clock's target as the policy writes it: `15m`, `3h`, `72h`, `3d` or `3wd`.
+/// A clock's target as the policy writes it: `15m`, `3h`, `72h`, `3d` or `3wd` (`30s` for demos and tests).
 ///
-/// Minutes and hours count open time of the clock's calendar. Days and working days are periods
+/// Seconds, minutes and hours count open time of the clock's calendar. Days and working days are periods
 /// that end at the close of their last day (see `BusinessCalendar.endOfDayPeriod`).
 public struct Target: Hashable, Sendable, CustomStringConvertible {
     public enum Unit: String, Sendable, CaseIterable {
+        case seconds = "s"
         case minutes = "m"
         case hours = "h"
         case days = "d"
@@ -29,9 +30,10 @@ public struct Target: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { "\(value)\(unit.rawValue)" }
 
-    /// Open seconds for `m`/`h` targets; nil for day-counted targets.
+    /// Open seconds for `s`/`m`/`h` targets; nil for day-counted targets.
     public var openSeconds: Int64? {
         switch unit {
+        case .seconds: return Int64(value)
         case .minutes: return Int64(value) * 60
         case .hours: return Int64(value) * 3600
         case .days, .workingDays: return nil
@@ -43,7 +45,7 @@ extension BusinessCalendar {
     /// The instant a clock started at `start` with `target` falls due on this calendar.
     public func deadline(from start: Instant, target: Target) -> Instant? {
         switch target.unit {
-        case .minutes, .hours:
+        case .seconds, .minutes, .hours:
             return advance(from: start, openSeconds: target.openSeconds!)
         case .days:
             return endOfDayPeriod(from: start, days: target.value, workingDaysOnly: false)
