@@ -4,7 +4,7 @@ PREFIX ?= /usr/local
 STATE_DIR ?= $(CURDIR)/var
 APT_PACKAGES = tzdata sqlite3 libsqlite3-dev libsystemd-dev pkg-config curl
 
-.PHONY: deps build release test lint format run clean
+.PHONY: deps build release test lint format run demo clean
 
 # Installs the Debian packages slad needs, when one is missing and we may (root).
 deps:
@@ -33,6 +33,21 @@ lint:
 
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests
+
+# Runs slad in the foreground on the default policy, state in ./var, socket ./var/slad.sock.
+run: build
+	@mkdir -p $(STATE_DIR)
+	@echo "slad: policy config/policy.toml, state $(STATE_DIR), socket $(STATE_DIR)/slad.sock"
+	@echo "talk to it from another terminal:"
+	@echo "  export SLAD_SOCKET=$(STATE_DIR)/slad.sock PATH=\$$PATH:$$($(SWIFT) build --show-bin-path)"
+	@echo "  slactl open --kind soft-complaint --store S01 --category service-attitude"
+	@echo "  slactl show C-1; slactl event C-1 reacted; slactl escalations --follow"
+	$$($(SWIFT) build --show-bin-path)/slad --policy config/policy.toml --state-dir $(STATE_DIR) --socket $(STATE_DIR)/slad.sock
+
+# The same with config/demo.toml: targets of seconds, to watch a whole escalation in a minute.
+demo: build
+	@mkdir -p $(STATE_DIR)/demo
+	$$($(SWIFT) build --show-bin-path)/slad --policy config/demo.toml --state-dir $(STATE_DIR)/demo --socket $(STATE_DIR)/demo/slad.sock
 
 clean:
 	rm -rf .build var

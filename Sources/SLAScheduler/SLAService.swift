@@ -107,6 +107,12 @@ public final class SLAService: @unchecked Sendable {
         }
     }
 
+    /// Runs one drain now, on the scheduler's queue: what the timer does when it fires. Tests that
+    /// move a virtual clock call this instead of waiting for real time.
+    public func runDue() {
+        queue.sync { drain() }
+    }
+
     // MARK: Writes
 
     public func open(_ request: OpenCaseRequest) async throws -> WriteResult {

@@ -151,6 +151,16 @@ public final class Store: @unchecked Sendable {
         return try entries(EntryFilter(afterID: id - 1, limit: 1)).first { $0.id == id }
     }
 
+    /// Caps the database at its current number of pages (`false`: lifts the cap). SQLite then
+    /// answers writes that need a new page with SQLITE_FULL, exactly as on a full disk: the
+    /// disk-full paths are tested with it.
+    public func capAtCurrentSize(_ capped: Bool) throws {
+        try pool.barrierWriteWithoutTransaction { db in
+            let pages = capped ? try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 1 : 4_294_967_294
+            try db.execute(sql: "PRAGMA max_page_count = \(pages)")
+        }
+    }
+
     // MARK: Reads
 
     /// The next case number: case ids are `C-1`, `C-2`, ... in opening order.

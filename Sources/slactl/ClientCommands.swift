@@ -11,7 +11,8 @@ struct ConnectionOptions: ParsableArguments {
     var json = false
 
     var client: UnixHTTPClient {
-        UnixHTTPClient(socketPath: socket ?? ProcessInfo.processInfo.environment["SLAD_SOCKET"] ?? "/run/slad/slad.sock")
+        UnixHTTPClient(
+            socketPath: socket ?? ProcessInfo.processInfo.environment["SLAD_SOCKET"] ?? "/run/slad/slad.sock")
     }
 
     /// Sends a request; daemon refusals exit 1 with its message, an unreachable daemon exits 3.
@@ -43,7 +44,9 @@ struct ConnectionOptions: ParsableArguments {
 
 func query(_ items: [String: String?]) -> String {
     let pairs = items.compactMap { key, value in
-        value.map { "\(key)=\($0.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(["&", "+", "="])) ?? $0)" }
+        value.map {
+            "\(key)=\($0.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(["&", "+", "="])) ?? $0)"
+        }
     }.sorted()
     return pairs.isEmpty ? "" : "?" + pairs.joined(separator: "&")
 }
@@ -100,7 +103,8 @@ struct EventCommand: ParsableCommand {
 }
 
 struct ShowCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a case, its clocks and events.")
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show a case, its clocks and events.")
 
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The case id.") var caseID: String
@@ -131,7 +135,11 @@ struct ListCommand: ParsableCommand {
     @Option(help: "At most this many (newest first).") var limit = 100
 
     func run() throws {
-        let path = "/v1/cases" + query(["state": state, "overdue": overdue ? "true" : nil, "kind": kind, "store": store, "limit": "\(limit)"])
+        let path =
+            "/v1/cases"
+            + query([
+                "state": state, "overdue": overdue ? "true" : nil, "kind": kind, "store": store, "limit": "\(limit)",
+            ])
         let object = try connection.call("GET", path)
         guard !connection.json else { return }
         let cases = object["cases"] as? [[String: Any]] ?? []
@@ -202,7 +210,9 @@ struct AckCommand: ParsableCommand {
 
     func run() throws {
         let object = try connection.call("POST", "/v1/escalations/\(id)/ack", body: ["actor": actor ?? currentUser()])
-        if !connection.json { print("entry \(id) acknowledged by \(text(object["acked_by"])) at \(text(object["acked_at"]))") }
+        if !connection.json {
+            print("entry \(id) acknowledged by \(text(object["acked_by"])) at \(text(object["acked_at"]))")
+        }
     }
 }
 
@@ -255,7 +265,8 @@ func printEntries(_ entries: [[String: Any]], header: Bool) {
             text($0["due_at"]), duration((($0["late_ms"] as? NSNumber)?.int64Value) ?? 0), text($0["state"]),
         ]
     }
-    let table = TextTable.render(header: ["ID", "CASE", "CLOCK", "TIER", "KIND", "DUE", "WRITTEN LATE", "STATE"], rows: rows)
+    let table = TextTable.render(
+        header: ["ID", "CASE", "CLOCK", "TIER", "KIND", "DUE", "WRITTEN LATE", "STATE"], rows: rows)
     let lines = table.split(separator: "\n", omittingEmptySubsequences: false)
     for line in header ? lines[...] : lines.dropFirst() { print(line) }
 }

@@ -16,7 +16,9 @@ struct UnixHTTPClient {
 
     func send(_ method: String, _ path: String, json body: Data? = nil) throws -> Reply {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Unreachable(description: "cannot create a socket: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw Unreachable(description: "cannot create a socket: \(String(cString: strerror(errno)))")
+        }
         defer { close(fd) }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))

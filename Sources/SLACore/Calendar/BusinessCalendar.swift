@@ -22,7 +22,8 @@ public struct OpeningInterval: Hashable, Sendable, CustomStringConvertible {
 
     static func parseTime(_ text: String) -> Int? {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].count == 2, parts[1].count == 2, let hour = Int(parts[0]),
+        guard parts.count == 2, parts[0].count == 2, parts[1].count == 2,
+            parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }), let hour = Int(parts[0]),
             let minute = Int(parts[1]), (0...24).contains(hour), (0..<60).contains(minute),
             hour < 24 || minute == 0
         else { return nil }

@@ -16,6 +16,11 @@ public struct PolicyError: Error, Hashable, Sendable, CustomStringConvertible {
 /// All errors of a policy file at once, so a store fixes them in one go.
 public struct PolicyErrors: Error, Sendable, CustomStringConvertible {
     public let errors: [PolicyError]
+
+    public init(errors: [PolicyError]) {
+        self.errors = errors
+    }
+
     public var description: String { errors.map(\.description).joined(separator: "\n") }
 }
 
@@ -55,7 +60,9 @@ struct PolicyReader {
     static let defaultKeys: Set<String> = ["warn-at", "warn-tier", "escalate-to", "escalate-every"]
 
     mutating func fail(_ key: String, _ message: String) {
-        errors.append(PolicyError(file: file, line: lines.line(of: key), key: key, message: message))
+        let error = PolicyError(file: file, line: lines.line(of: key), key: key, message: message)
+        // A mistake in [defaults] is found once per clock that inherits it: report it once.
+        if !errors.contains(error) { errors.append(error) }
     }
 
     mutating func read(_ root: TOMLTable) -> Policy? {
@@ -130,6 +137,7 @@ struct PolicyReader {
             }
         }
         var weekly: [Weekday: [OpeningInterval]] = [:]
+        let errorsBeforeHours = errors.count
         if let hours = self.table(table, "hours", path: path, required: false) {
             checkKeys(hours, allowed: Set(Weekday.allCases.map(\.rawValue)), path: path + ".hours")
             for day in Weekday.allCases {
@@ -138,7 +146,8 @@ struct PolicyReader {
                 }
             }
         }
-        if weekly.values.allSatisfy(\.isEmpty) {
+        // Hours that were written but are wrong are reported as such, not as "never open" too.
+        if errors.count == errorsBeforeHours, weekly.values.allSatisfy(\.isEmpty) {
             fail(path + ".hours", "the calendar is never open: give opening hours for at least one weekday")
         }
         let closed = dates(table, "closed", path: path)

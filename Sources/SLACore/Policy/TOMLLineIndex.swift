@@ -38,9 +38,12 @@ struct TOMLLineIndex {
         return nil
     }
 
+    /// Records the path and each table it implies (`[calendar.store]` also writes `calendar`).
     private mutating func record(_ path: [String], _ line: Int) {
-        let key = path.joined(separator: ".")
-        if lines[key] == nil { lines[key] = line }
+        for count in 1...max(1, path.count) {
+            let key = path.prefix(count).joined(separator: ".")
+            if lines[key] == nil { lines[key] = line }
+        }
     }
 
     /// The position of `=` in a `key = value` line, if the line is one.

@@ -1,0 +1,242 @@
+import Foundation
+import Logging
+import SLACore
+import SLAScheduler
+import SLAStore
+import Testing
+
+/// A wall clock the test moves by hand: days of deadlines pass in microseconds.
+final class ManualClock: WallClock, @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: Instant
+
+    init(_ start: Instant) { current = start }
+
+    func now() -> Instant { lock.withLock { current } }
+
+    func advance(seconds: Double) {
+        lock.withLock { current = current.adding(millis: Int64(seconds * 1000)) }
+    }
+}
+
+/// A service on a fresh state directory with the fast test policy (2 s target, tiers a second apart).
+struct Fixture {
+    static let policy: Policy = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        let path = root.appendingPathComponent("shell/fixtures/fast.toml").path
+        return try! PolicyLoader.load(text: String(contentsOfFile: path, encoding: .utf8), file: path)
+    }()
+
+    let directory: String
+    let clock: ManualClock
+
+    init() {
+        directory = NSTemporaryDirectory() + "slad-test-" + UUID().uuidString
+        clock = ManualClock(ISO8601.parse("2026-11-24T10:00:00Z")!)
+    }
+
+    func service() throws -> SLAService {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return SLAService(policy: Self.policy, store: try Store(directory: directory), clock: clock, logger: logger)
+    }
+
+    func entries(_ store: Store) throws -> [QueueEntry] {
+        try store.entries(EntryFilter(limit: 10_000))
+    }
+}
+
+@Suite struct ServiceTests {
+    @Test func aClockThatFallsDueClimbsEveryTierOnce() async throws {
+        let fixture = Fixture()
+        let service = try fixture.service()
+        _ = try service.start()
+        let opened = try await service.open(OpenCaseRequest(kind: "fast", store: "S1"))
+        #expect(opened.record.id == "C-1")
+
+        fixture.clock.advance(seconds: 1.0)
+        service.runDue()
+        #expect(try fixture.entries(service.store).map(\.escalation.tier) == ["desk"])
+
+        fixture.clock.advance(seconds: 1.0)
+        service.runDue()
+        service.runDue()  // the same instant twice writes nothing twice
+        let atDeadline = try fixture.entries(service.store)
+        #expect(atDeadline.map(\.escalation.tier) == ["desk", "supervisor"])
+        #expect(atDeadline.last?.escalation.kind == .breach)
+        #expect(atDeadline.last?.lateMillis == 0)
+
+        fixture.clock.advance(seconds: 60)
+        service.runDue()
+        let all = try fixture.entries(service.store)
+        #expect(all.map(\.escalation.tier) == ["desk", "supervisor", "manager", "head", "hq"])
+        // Written a minute after they fell due, and saying so.
+        #expect(all[2].lateMillis == 59_000)
+        service.stop()
+    }
+
+    @Test func aSatisfiedClockNeverEscalates() async throws {
+        let fixture = Fixture()
+        let service = try fixture.service()
+        _ = try service.start()
+        let opened = try await service.open(OpenCaseRequest(kind: "fast", store: "S1"))
+        fixture.clock.advance(seconds: 0.5)
+        let done = try await service.record(RecordEventRequest(kind: "done"), on: opened.record.id)
+        #expect(done.record.clocks.first?.status == .met)
+        fixture.clock.advance(seconds: 3600)
+        service.runDue()
+        #expect(try fixture.entries(service.store).isEmpty)
+        #expect(try service.store.events(of: "C-1").map(\.kind) == ["opened", "done"])
+        service.stop()
+    }
+
+    @Test func recoveryWritesWhatFellDueWhileDownOnceAndLate() async throws {
+        let fixture = Fixture()
+        let first = try fixture.service()
+        _ = try first.start()
+        _ = try await first.open(OpenCaseRequest(kind: "fast", store: "S1"))
+        _ = try await first.open(OpenCaseRequest(kind: "slow", store: "S1"))
+        first.stop()
+
+        fixture.clock.advance(seconds: 30)
+        let second = try fixture.service()
+        let report = try second.start()
+        #expect(report.cases == 2)
+        #expect(report.lateEntries == 5)
+        #expect(report.maxLateMillis == 29_000)  // the warning fell due 1 s after opening
+        second.stop()
+
+        let third = try fixture.service()
+        #expect(try third.start().lateEntries == 0)
+        #expect(try fixture.entries(third.store).count == 5)
+        // Case numbering goes on after a restart.
+        #expect(try await third.open(OpenCaseRequest(kind: "slow", store: "S1")).record.id == "C-3")
+        third.stop()
+    }
+
+    @Test func concurrentWritesAreGroupCommittedAndAllAnswered() async throws {
+        let fixture = Fixture()
+        let service = try fixture.service()
+        _ = try service.start()
+        let ids = try await withThrowingTaskGroup(of: String.self) { group in
+            for index in 0..<200 {
+                group.addTask {
+                    try await service.open(OpenCaseRequest(kind: "slow", store: "S\(index % 7)")).record.id
+                }
+            }
+            return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+        }
+        #expect(ids.count == 200)
+        #expect(try service.store.counts().openCases == 200)
+        #expect(try service.store.cases(CaseFilter(store: "S0", limit: 1000)).count == 29)
+        service.stop()
+    }
+
+    @Test func idempotencyKeysMakeRetriesSafe() async throws {
+        let fixture = Fixture()
+        let service = try fixture.service()
+        _ = try service.start()
+        let request = OpenCaseRequest(kind: "slow", store: "S1", idempotencyKey: "till-7-0042")
+        let first = try await service.open(request)
+        let again = try await service.open(request)
+        #expect(first.record.id == again.record.id)
+        #expect(!first.replayed && again.replayed)
+        await #expect(throws: ServiceError.self) {
+            try await service.open(OpenCaseRequest(kind: "fast", store: "S1", idempotencyKey: "till-7-0042"))
+        }
+        let event = RecordEventRequest(kind: "done", idempotencyKey: "till-7-0043")
+        _ = try await service.record(event, on: first.record.id)
+        let replayed = try await service.record(event, on: first.record.id)
+        #expect(replayed.replayed)
+        #expect(try service.store.events(of: first.record.id).count == 2)
+        #expect(try service.store.counts().openCases == 1)
+        service.stop()
+    }
+
+    @Test func aFullDiskRefusesWritesLosesNothingAndRecovers() async throws {
+        let fixture = Fixture()
+        let service = try fixture.service()
+        _ = try service.start()
+        let ids = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<300 {
+                group.addTask { try await service.open(OpenCaseRequest(kind: "fast", store: "S1")).record.id }
+            }
+            return try await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        try service.store.capAtCurrentSize(true)
+
+        // Fill what room is left, with ever smaller writes, until even small ones are refused
+        // with a clear error.
+        var refusals = 0
+        for size in [16_000, 4000, 1000, 250, 60] {
+            for _ in 0..<1000 {
+                do {
+                    _ = try await service.open(
+                        OpenCaseRequest(kind: "slow", store: "S1", note: String(repeating: "x", count: size)))
+                } catch let error as ServiceError {
+                    guard case .unavailable(let store) = error else { throw error }
+                    #expect(store.diskFull && store.message.contains("full"))
+                    refusals += 1
+                    break
+                }
+            }
+        }
+        #expect(refusals == 5)
+        let casesBefore = try service.store.counts().openCases
+        // ...timers keep running, and what they cannot write stays due...
+        fixture.clock.advance(seconds: 10)
+        service.runDue()
+        #expect(try fixture.entries(service.store).isEmpty)
+        #expect(service.status().lastFailure?.contains("full") == true)
+
+        // ...until space returns: then everything is written, once.
+        try service.store.capAtCurrentSize(false)
+        service.runDue()
+        service.runDue()
+        #expect(try fixture.entries(service.store).count == 300 * 5)
+        #expect(try service.store.counts().openCases == casesBefore)
+        #expect(service.status().lastFailure == nil)
+        #expect(try service.store.caseRecord(id: ids[0])?.isOverdue == true)
+        #expect(try service.store.integrityCheck() == "ok")
+        service.stop()
+    }
+}
+
+@Suite struct StoreTests {
+    @Test func theSchemaKeepsEachQueueEntryUnique() throws {
+        let fixture = Fixture()
+        let store = try Store(directory: fixture.directory)
+        let engine = Engine(policy: Fixture.policy)
+        let start = fixture.clock.now()
+        var (record, _) = try engine.open(
+            CaseOpening(id: "C-1", kind: "fast", store: "S1", openedAt: start), now: start)
+        let effects = engine.advance(&record, to: start.adding(seconds: 60))
+        var batch = WriteBatch(writtenAt: start.adding(seconds: 60))
+        batch.cases = [record]
+        batch.escalations = effects.compactMap(\.escalation)
+        #expect(try store.commit(batch).count == 5)
+        #expect(try store.commit(batch).isEmpty)
+        #expect(try store.entries(EntryFilter()).count == 5)
+    }
+
+    @Test func theEventLogIsAppendOnly() throws {
+        let fixture = Fixture()
+        let store = try Store(directory: fixture.directory)
+        let engine = Engine(policy: Fixture.policy)
+        let start = fixture.clock.now()
+        let (record, _) = try engine.open(
+            CaseOpening(id: "C-1", kind: "slow", store: "S1", openedAt: start), now: start)
+        var batch = WriteBatch(writtenAt: start)
+        batch.cases = [record]
+        batch.events = [
+            EventRecord(
+                caseID: "C-1", kind: "opened", at: start, recordedAt: start, actor: "t", note: nil, idempotencyKey: nil)
+        ]
+        try store.commit(batch)
+        #expect(try store.events(of: "C-1").count == 1)
+        // Acknowledging an entry that does not exist finds nothing and changes nothing.
+        #expect(try store.acknowledge(entry: 99, by: "amy", at: start) == nil)
+        let mode = try FileManager.default.attributesOfItem(atPath: store.path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+}
