@@ -69,9 +69,11 @@ struct PolicyReader {
         checkKeys(root, allowed: Self.topLevelKeys, path: "")
         let tiers = readTiers(root)
         let calendars = readCalendars(root)
-        let caseTable = table(root, "case", path: "case")
-        let categories = stringList(caseTable, "categories", path: "case") ?? []
-        let channels = stringList(caseTable, "channels", path: "case") ?? []
+        let caseTable = table(root, "case", path: "case", required: false)
+        if let caseTable { checkKeys(caseTable, allowed: ["categories", "channels"], path: "case") }
+        // Without lists, any category or channel is accepted.
+        let categories = stringList(caseTable, "categories", path: "case", required: false) ?? []
+        let channels = stringList(caseTable, "channels", path: "case", required: false) ?? []
         let kinds = readKinds(root)
         let clocks = readClocks(root, tiers: tiers, calendars: calendars, kinds: kinds, channels: Set(channels))
         guard errors.isEmpty else { return nil }
@@ -325,7 +327,7 @@ struct PolicyReader {
         checkKeys(when, allowed: ["channels", "amount-below", "amount-at-least"], path: whenPath)
         var condition = ClockCondition()
         if let list = stringList(when, "channels", path: whenPath, required: false) {
-            for channel in list where !channels.contains(channel) {
+            for channel in list where !channels.isEmpty && !channels.contains(channel) {
                 fail(
                     whenPath + ".channels",
                     "unknown channel '\(channel)' (known: \(channels.sorted().joined(separator: ", ")))")
