@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
@@ -42,19 +43,34 @@ let package = Package(
             ],
             swiftSettings: shell
         ),
-        // The local HTTP+JSON API on a Unix socket.
+        // The local HTTP+JSON API on a Unix socket (bound, or passed by socket activation).
         .target(
             name: "SLAServer",
             dependencies: [
                 "SLACore", "SLAScheduler", "SLAStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: shell
+        ),
+        // libsystemd (Debian's libsystemd-dev): sd_notify, sd_journal_sendv, sd_listen_fds.
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        // The systemd shim: readiness and watchdog, the journal LogHandler, socket activation.
+        .target(
+            name: "SLASystemd",
+            dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")],
             swiftSettings: shell
         ),
         .executableTarget(
             name: "slad",
             dependencies: [
-                "SLACore", "SLAStore", "SLAScheduler", "SLAServer",
+                "SLACore", "SLAStore", "SLAScheduler", "SLAServer", "SLASystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

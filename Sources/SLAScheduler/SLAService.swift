@@ -104,6 +104,8 @@ public final class SLAService: @unchecked Sendable {
             drain()
             timer?.cancel()
             timer = nil
+            heartbeats.forEach { $0.cancel() }
+            heartbeats = []
         }
     }
 
@@ -258,7 +260,7 @@ public final class SLAService: @unchecked Sendable {
             for id in touched { heap.schedule(id, at: cases[id]?.nextDue) }
             let message = (error as? StoreUnavailable)?.message ?? "\(error)"
             if lastFailure != message {
-                logger.error("store write failed, retrying: \(message)")
+                logStoreFailure(message)
                 lastFailure = message
             }
             let unavailable = ServiceError.unavailable(
@@ -268,15 +270,15 @@ public final class SLAService: @unchecked Sendable {
             return
         }
 
-        for id in touched {
-            guard let record = cases[id] else { continue }
-            heap.schedule(id, at: record.nextDue)
-            if record.status == .closed && record.nextDue == nil { cases[id] = nil }  // nothing left to watch
-        }
+        for id in touched { heap.schedule(id, at: cases[id]?.nextDue) }
         reply(writes, outcomes)
+        for case .done(let caseID, false) in outcomes where originals[caseID] == .some(nil) { logOpened(caseID) }
         for effect in effects { log(effect) }
         for entry in written { log(entry) }
         if let last = written.last { notifier.published(upTo: last.id) }
+        for id in touched where cases[id]?.status == .closed && cases[id]?.nextDue == nil {
+            cases[id] = nil  // nothing left to watch: it lives on in the store only
+        }
         armTimer()
     }
 
@@ -307,44 +309,85 @@ public final class SLAService: @unchecked Sendable {
         timer.schedule(wallDeadline: .now() + .milliseconds(Int(delay)), leeway: .milliseconds(1))
     }
 
+    // MARK: Heartbeats
+
+    private var heartbeats: [DispatchSourceTimer] = []
+
+    /// Calls `beat` every `seconds` from the scheduler's own queue, with the current status. The
+    /// watchdog ping goes through here: if the scheduler hangs, the pings stop and systemd restarts slad.
+    public func startHeartbeat(every seconds: Double, _ beat: @escaping (ServiceStatus) -> Void) {
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now(), repeating: seconds, leeway: .milliseconds(10))
+        timer.setEventHandler { [weak self] in
+            guard let self else { return }
+            beat(self.currentStatus())
+        }
+        queue.sync { heartbeats.append(timer) }
+        timer.activate()
+    }
+
     // MARK: Status
 
     /// A snapshot for the status line and health: taken on the scheduler's queue.
     public func status() -> ServiceStatus {
-        queue.sync {
-            var running = 0
-            var next: (Instant, String, String)?
-            for record in cases.values {
-                for clock in record.clocks where clock.nextDue != nil {
-                    running += 1
-                    if let due = clock.nextDue, next == nil || due < next!.0 { next = (due, record.id, clock.name) }
-                }
+        queue.sync { currentStatus() }
+    }
+
+    private func currentStatus() -> ServiceStatus {
+        dispatchPrecondition(condition: .onQueue(queue))
+        var running = 0
+        var next: (Instant, String, String)?
+        for record in cases.values {
+            for clock in record.clocks where clock.nextDue != nil {
+                running += 1
+                if let due = clock.nextDue, next == nil || due < next!.0 { next = (due, record.id, clock.name) }
             }
-            return ServiceStatus(
-                activeCases: cases.values.filter { $0.status != .closed }.count, runningClocks: running,
-                nextDue: next?.0, nextCase: next?.1, nextClock: next?.2, lastFailure: lastFailure)
         }
+        return ServiceStatus(
+            activeCases: cases.values.filter { $0.status != .closed }.count, runningClocks: running,
+            nextDue: next?.0, nextCase: next?.1, nextClock: next?.2, lastFailure: lastFailure)
     }
 
     // MARK: Logging
+
+    /// The journal fields of an entry about a case (never a customer's name or phone).
+    private func fields(_ caseID: String, clock: String? = nil) -> Logger.Metadata {
+        var metadata: Logger.Metadata = ["sla_case": "\(caseID)"]
+        if let opening = cases[caseID]?.opening {
+            metadata["sla_kind"] = "\(opening.kind)"
+            metadata["sla_store"] = "\(opening.store)"
+        }
+        if let clock { metadata["sla_clock"] = "\(clock)" }
+        return metadata
+    }
+
+    private func logOpened(_ caseID: String) {
+        guard let record = cases[caseID] else { return }
+        var metadata = fields(caseID)
+        metadata["message_id"] = "\(MessageID.caseOpened)"
+        let clocks = record.clocks.filter { $0.status == .running }.map(\.name).joined(separator: ", ")
+        logger.info(
+            "\(caseID) opened: \(record.kind) at \(record.opening.store); running: \(clocks)", metadata: metadata)
+    }
 
     private func log(_ effect: Effect) {
         switch effect {
         case .clockStarted(let caseID, let clock, _, let deadline),
             .clockRestarted(let caseID, let clock, _, let deadline):
-            logger.info(
-                "\(caseID) \(clock) running, due \(deadline)",
-                metadata: ["sla_case": "\(caseID)", "sla_clock": "\(clock)"])
+            var metadata = fields(caseID, clock: clock)
+            metadata["sla_due"] = "\(deadline)"
+            logger.debug("\(caseID) \(clock) running, due \(deadline)", metadata: metadata)
         case .clockMet(let caseID, let clock, _, let lateBy):
-            logger.info(
-                "\(caseID) \(clock) met\(lateBy > 0 ? ", \(lateBy / 1000) s late" : "")",
-                metadata: ["sla_case": "\(caseID)", "sla_clock": "\(clock)", "sla_late_ms": "\(lateBy)"])
+            var metadata = fields(caseID, clock: clock)
+            metadata["message_id"] = "\(MessageID.clockMet)"
+            metadata["sla_late_ms"] = "\(lateBy)"
+            logger.info("\(caseID) \(clock) met\(lateBy > 0 ? ", \(lateBy / 1000) s late" : "")", metadata: metadata)
         case .clockPaused(let caseID, let clock, _):
-            logger.info("\(caseID) \(clock) paused", metadata: ["sla_case": "\(caseID)", "sla_clock": "\(clock)"])
+            logger.info("\(caseID) \(clock) paused", metadata: fields(caseID, clock: clock))
         case .clockResumed(let caseID, let clock, let deadline):
-            logger.info(
-                "\(caseID) \(clock) resumed, due \(deadline)",
-                metadata: ["sla_case": "\(caseID)", "sla_clock": "\(clock)"])
+            var metadata = fields(caseID, clock: clock)
+            metadata["sla_due"] = "\(deadline)"
+            logger.info("\(caseID) \(clock) resumed, due \(deadline)", metadata: metadata)
         case .clockCancelled, .escalation:
             break  // escalations are logged once written, from the queue entry
         }
@@ -352,22 +395,33 @@ public final class SLAService: @unchecked Sendable {
 
     private func log(_ entry: QueueEntry) {
         let escalation = entry.escalation
-        let metadata: Logger.Metadata = [
-            "sla_case": "\(escalation.caseID)", "sla_clock": "\(escalation.clock)", "sla_tier": "\(escalation.tier)",
-            "sla_due": "\(escalation.dueAt)", "sla_late_ms": "\(entry.lateMillis)", "sla_store": "\(entry.store)",
-            "sla_kind": "\(entry.caseKind)", "sla_entry": "\(entry.id)",
-        ]
+        var metadata = fields(escalation.caseID, clock: escalation.clock)
+        metadata["sla_kind"] = "\(entry.caseKind)"
+        metadata["sla_store"] = "\(entry.store)"
+        metadata["sla_tier"] = "\(escalation.tier)"
+        metadata["sla_due"] = "\(escalation.dueAt)"
+        metadata["sla_late_ms"] = "\(entry.lateMillis)"
+        metadata["sla_entry"] = "\(entry.id)"
+        let late = entry.lateMillis > 1000 ? " (written \(entry.lateMillis) ms late)" : ""
+        let name = "\(escalation.caseID) \(escalation.clock)"
         switch escalation.kind {
         case .warning:
+            metadata["message_id"] = "\(MessageID.clockWarning)"
             logger.notice(
-                "\(escalation.caseID) \(escalation.clock) warning to \(escalation.tier): deadline \(escalation.deadline)",
-                metadata: metadata)
+                "\(name) warning to \(escalation.tier): due \(escalation.deadline)\(late)", metadata: metadata)
+        case .breach where escalation.dueAt == escalation.deadline:
+            metadata["message_id"] = "\(MessageID.clockBreached)"
+            logger.warning("\(name) breached, escalated to \(escalation.tier)\(late)", metadata: metadata)
         case .breach:
-            let late = entry.lateMillis > 1000 ? " (written \(entry.lateMillis) ms late)" : ""
-            logger.warning(
-                "\(escalation.caseID) \(escalation.clock) overdue, escalated to \(escalation.tier)\(late)",
-                metadata: metadata)
+            metadata["message_id"] = "\(MessageID.escalated)"
+            logger.warning("\(name) still overdue, escalated to \(escalation.tier)\(late)", metadata: metadata)
         }
+    }
+
+    private func logStoreFailure(_ message: String) {
+        logger.error(
+            "store write failed, retrying every \(Self.retryMillis) ms: \(message)",
+            metadata: ["message_id": "\(MessageID.storeFailed)"])
     }
 }
 

@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
-import Hummingbird
 import Logging
 import SLACore
 import SLAScheduler
 import SLAServer
 import SLAStore
+import SLASystemd
 
-/// slad: wiring only. Reads the policy, opens the store, recovers, serves the API, runs the timer.
+/// slad: wiring only. Reads the policy, opens the store, recovers, serves the API, runs the timer,
+/// and keeps systemd informed.
 @main
 struct Slad: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,19 +17,37 @@ struct Slad: AsyncParsableCommand {
 
     @Option(help: "The policy file.") var policy = "/etc/slad/policy.toml"
     @Option(help: "Where slad.sqlite lives (default: $STATE_DIRECTORY, else /var/lib/slad).") var stateDir: String?
-    @Option(help: "The Unix socket to serve the API on.") var socket = "/run/slad/slad.sock"
+    @Option(help: "The Unix socket to serve the API on, unless systemd passes one.") var socket = "/run/slad/slad.sock"
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
+    @Option(help: "Where logs go: auto (the journal under systemd, else stderr), journal, stderr.")
+    var logTarget = "auto"
+
+    func validate() throws {
+        guard logTarget == "auto" || JournalLogHandler.Target(rawValue: logTarget) != nil else {
+            throw ValidationError("--log-target must be auto, journal or stderr")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be trace, debug, info, notice, warning, error or critical")
+        }
+    }
 
     func run() async throws {
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-        var logger = Logger(label: "slad")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let target = JournalLogHandler.Target(rawValue: logTarget) ?? JournalLogHandler.automaticTarget()
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = JournalLogHandler(label: label, target: target)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "slad")
 
         let loadedPolicy: Policy
         do {
             loadedPolicy = try PolicyFile.load(policy)
         } catch {
-            logger.critical("policy refused, not starting:\n\(error)")
+            logger.critical(
+                "policy refused, not starting:\n\(error)", metadata: ["message_id": "\(MessageID.policyRefused)"])
+            SystemdNotify.failed(errno: EINVAL, status: "policy refused: \(policy)")
             throw ExitCode(78)  // EX_CONFIG
         }
         let directory = stateDir ?? ProcessInfo.processInfo.environment["STATE_DIRECTORY"] ?? "/var/lib/slad"
@@ -37,33 +56,61 @@ struct Slad: AsyncParsableCommand {
             store = try Store(directory: directory)
         } catch {
             logger.critical("cannot open the store in \(directory): \(error)")
+            SystemdNotify.failed(errno: EIO, status: "cannot open the store in \(directory)")
             throw ExitCode(73)  // EX_CANTCREAT
         }
+
         let service = SLAService(policy: loadedPolicy, store: store, logger: logger)
+        SystemdNotify.extendTimeout(seconds: 120)  // recovery of a large store takes a while
         let report = try service.start()
-        let recovered = "recovered \(report.cases) cases, \(report.runningClocks) clocks running, "
-        logger.notice("\(recovered)\(report.lateEntries) entries written late (max \(report.maxLateMillis) ms)")
+        let recovered = "recovered \(report.cases) cases and \(report.runningClocks) running clocks; "
+        logger.log(
+            level: report.lateEntries > 0 ? .notice : .info,
+            "\(recovered)\(report.lateEntries) entries fell due while slad was down, written late (max \(report.maxLateMillis) ms)",
+            metadata: ["message_id": "\(MessageID.recovered)", "sla_late_entries": "\(report.lateEntries)"])
 
-        let reloader = PolicyReloader(path: policy, service: service, logger: logger)
-        reloader.install()
-
-        try SocketPath.prepare(socket)
         let routes = Routes(service: service, version: SLACoreVersion.string)
-        let previousMask = umask(0o117)  // the socket is born 0660
-        let socketPath = socket
-        let serverLogger = logger
-        let app = Application(
-            router: routes.router(),
-            configuration: .init(address: .unixDomainSocket(path: socket), serverName: "slad"),
-            onServerRunning: { _ in
-                umask(previousMask)
-                chmod(socketPath, 0o660)
-                serverLogger.notice("serving on \(socketPath)")
-            },
-            logger: logger)
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        let inherited = SystemdNotify.listenFDs().first
+        let endpoint: APIListener.Endpoint
+        if let inherited {
+            endpoint = .inherited(inherited)
+        } else {
+            try SocketPath.prepare(socket)
+            endpoint = .path(socket)
+        }
+        let listener = try await APIListener.start(router: routes.router(), endpoint: endpoint, logger: logger)
+        logger.notice(
+            inherited != nil ? "serving on the socket systemd passed (fd \(inherited!))" : "serving on \(socket)")
+
+        if let interval = SystemdNotify.watchdogInterval() {
+            service.startHeartbeat(every: interval / 2) { _ in SystemdNotify.watchdog() }
+        }
+        var lastStatus = ""
+        service.startHeartbeat(every: 1) { status in
+            let line = StatusLine.render(status, pending: try? store.counts().pendingEntries)
+            if line != lastStatus {
+                SystemdNotify.status(line)
+                lastStatus = line
+            }
+        }
+        SystemdNotify.ready(status: StatusLine.render(service.status(), pending: try? store.counts().pendingEntries))
+
+        let signals = SignalWaiter([SIGHUP, SIGTERM, SIGINT])
+        while true {
+            let signal = await signals.next()
+            if signal == SIGHUP {
+                SystemdNotify.reloading()
+                PolicyFile.reload(policy, into: service, logger: logger)
+                SystemdNotify.ready()
+                continue
+            }
+            break
+        }
+        SystemdNotify.stopping()
+        logger.notice("stopping: answering requests in flight")
+        await listener.stop()
         service.stop()
-        unlink(socket)
+        if inherited == nil { unlink(socket) }
         logger.notice("stopped")
     }
 }
@@ -74,36 +121,76 @@ enum PolicyFile {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         return try PolicyLoader.load(text: text, file: path)
     }
+
+    /// SIGHUP: a valid policy replaces the old one; a broken one is refused and the old one stays.
+    static func reload(_ path: String, into service: SLAService, logger: Logger) {
+        do {
+            let policy = try load(path)
+            service.reload(policy: policy)
+            logger.notice(
+                "policy reloaded from \(path): \(policy.clocks.count) clocks",
+                metadata: ["message_id": "\(MessageID.policyReloaded)"])
+        } catch {
+            logger.error(
+                "policy refused, the old one stays in force:\n\(error)",
+                metadata: ["message_id": "\(MessageID.policyRefused)"])
+        }
+    }
 }
 
-/// SIGHUP re-reads the policy; a broken one is refused and the old one stays in force.
-final class PolicyReloader: @unchecked Sendable {
-    let path: String
-    let service: SLAService
-    let logger: Logger
-    private var source: DispatchSourceSignal?
+/// `systemctl status slad`: "42 open cases, 97 clocks running, next due 14:32 (C-1042 first-response)".
+enum StatusLine {
+    static func render(_ status: ServiceStatus, pending: Int?) -> String {
+        var line = "\(status.activeCases) open cases, \(status.runningClocks) clocks running"
+        if let due = status.nextDue, let caseID = status.nextCase, let clock = status.nextClock {
+            line += ", next due \(ISO8601.format(due, offsetSeconds: 0)) (\(caseID) \(clock))"
+        }
+        if let pending { line += ", \(pending) entries pending" }
+        if let failure = status.lastFailure { line += "; STORE FAILING: \(failure)" }
+        return line
+    }
+}
 
-    init(path: String, service: SLAService, logger: Logger) {
-        self.path = path
-        self.service = service
-        self.logger = logger
+/// Waits for signals one at a time, from async code.
+final class SignalWaiter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var received: [Int32] = []
+    private var waiter: CheckedContinuation<Int32, Never>?
+    private var sources: [DispatchSourceSignal] = []
+
+    init(_ signals: [Int32]) {
+        for number in signals {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [weak self] in self?.deliver(number) }
+            source.activate()
+            sources.append(source)
+        }
     }
 
-    func install() {
-        signal(SIGHUP, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-        source.setEventHandler { [weak self] in self?.reload() }
-        source.activate()
-        self.source = source
+    private func deliver(_ number: Int32) {
+        lock.lock()
+        if let waiter {
+            self.waiter = nil
+            lock.unlock()
+            waiter.resume(returning: number)
+        } else {
+            received.append(number)
+            lock.unlock()
+        }
     }
 
-    func reload() {
-        do {
-            let policy = try PolicyFile.load(path)
-            service.reload(policy: policy)
-            logger.notice("policy reloaded from \(path): \(policy.clocks.count) clocks")
-        } catch {
-            logger.error("policy refused, the old one stays in force:\n\(error)")
+    func next() async -> Int32 {
+        await withCheckedContinuation { continuation in
+            lock.lock()
+            if !received.isEmpty {
+                let number = received.removeFirst()
+                lock.unlock()
+                continuation.resume(returning: number)
+            } else {
+                waiter = continuation
+                lock.unlock()
+            }
         }
     }
 }

@@ -1,0 +1,13 @@
+/// Fixed 128-bit ids of the journal entries ops care about: `journalctl MESSAGE_ID=...` finds them,
+/// and `systemd/slad.catalog` explains each one for `journalctl -x`. Never change a shipped id.
+public enum MessageID {
+    public static let caseOpened = "6a787184f0944e3780ab2e767e928cb4"
+    public static let clockWarning = "938f7cdede0c4ac7b567d7483688ab6a"
+    public static let clockBreached = "1b9ff8b7adc34c6ba790ac1e830ad436"
+    public static let escalated = "24b61f836c7340b19a915112cd119c3e"
+    public static let clockMet = "bb33958c95de4061b14615dd59d75c83"
+    public static let recovered = "b1020de43b7e44dbb35f65049d92518f"
+    public static let policyReloaded = "90fd0944facb46babadf6941530a2027"
+    public static let policyRefused = "150ff82ebd2a4cea99339fbc5abdb608"
+    public static let storeFailed = "a4c6f9afcdea4de8a170210d1b61bf7b"
+}

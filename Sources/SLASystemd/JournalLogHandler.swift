@@ -1,0 +1,98 @@
+import CSystemd
+import Foundation
+import Logging
+
+/// A swift-log handler that writes native journal entries with `sd_journal_sendv`: MESSAGE,
+/// PRIORITY, SYSLOG_IDENTIFIER, CODE_FILE/CODE_LINE/CODE_FUNC, and every metadata key as a field
+/// in upper case (`sla_case` becomes `SLA_CASE`, `message_id` becomes `MESSAGE_ID`).
+///
+/// Without a journal (run by hand, in a container, in tests) it writes to stderr with sd-daemon's
+/// `<N>` priority prefixes, which journald and systemd also understand on a service's stderr.
+public struct JournalLogHandler: LogHandler {
+    public enum Target: String, Sendable, CaseIterable {
+        case journal, stderr
+    }
+
+    public static let journalSocket = "/run/systemd/journal/socket"
+
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level = .info
+    let label: String
+    let target: Target
+    let identifier: String
+
+    public init(label: String, target: Target, identifier: String = "slad") {
+        self.label = label
+        self.target = target
+        self.identifier = identifier
+    }
+
+    /// The journal when systemd started us with one (`$JOURNAL_STREAM`) and its socket is there,
+    /// else stderr.
+    public static func automaticTarget() -> Target {
+        let environment = ProcessInfo.processInfo.environment
+        let underSystemd = environment["JOURNAL_STREAM"] != nil || environment["INVOCATION_ID"] != nil
+        return underSystemd && FileManager.default.fileExists(atPath: journalSocket) ? .journal : .stderr
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(
+        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
+        file: String, function: String, line: UInt
+    ) {
+        let fields = self.metadata.merging(explicit ?? [:]) { _, new in new }
+        switch target {
+        case .journal:
+            var entries = [
+                "MESSAGE=\(message)", "PRIORITY=\(Self.priority(level))", "SYSLOG_IDENTIFIER=\(identifier)",
+                "CODE_FILE=\(file)", "CODE_LINE=\(line)", "CODE_FUNC=\(function)",
+            ]
+            for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
+                entries.append("\(Self.fieldName(key))=\(value)")
+            }
+            if Self.send(entries) { return }
+            fallthrough  // the journal went away: never lose the line
+        case .stderr:
+            let shown = fields.filter { $0.key != "message_id" }.sorted { $0.key < $1.key }
+            let suffix = shown.isEmpty ? "" : " " + shown.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            let text = "<\(Self.priority(level))>\(message)\(suffix)\n"
+            FileHandle.standardError.write(Data(text.utf8))
+        }
+    }
+
+    /// Journal field names: upper case letters, digits and underscores, not starting with one.
+    static func fieldName(_ key: String) -> String {
+        let mapped = key.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }
+        let name = String(mapped).drop { $0 == "_" || $0.isNumber }
+        return name.isEmpty ? "SLA_FIELD" : String(name)
+    }
+
+    /// syslog priorities, as journald and `<N>` prefixes use them.
+    static func priority(_ level: Logger.Level) -> Int {
+        switch level {
+        case .trace, .debug: return 7
+        case .info: return 6
+        case .notice: return 5
+        case .warning: return 4
+        case .error: return 3
+        case .critical: return 2
+        }
+    }
+
+    /// `sd_journal_sendv` with one iovec per `FIELD=value` (values may hold newlines).
+    static func send(_ entries: [String]) -> Bool {
+        let buffers = entries.map { entry -> UnsafeMutableRawBufferPointer in
+            let bytes = Array(entry.utf8)
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
+            buffer.copyBytes(from: bytes)
+            return buffer
+        }
+        defer { buffers.forEach { $0.deallocate() } }
+        var vectors = buffers.map { iovec(iov_base: $0.baseAddress, iov_len: $0.count) }
+        return sd_journal_sendv(&vectors, Int32(vectors.count)) >= 0
+    }
+}
