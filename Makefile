@@ -1,10 +1,18 @@
 # slad: build, test and run. `make test` and `make run` install what is missing when run as root.
 SWIFT ?= swift
 PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR = $(PREFIX)/bin
+UNITDIR = $(PREFIX)/lib/systemd/system
+SYSUSERSDIR = $(PREFIX)/lib/sysusers.d
+TMPFILESDIR = $(PREFIX)/lib/tmpfiles.d
+CATALOGDIR = $(PREFIX)/lib/systemd/catalog
+DOCDIR = $(PREFIX)/share/doc/slad
+RELEASE_FLAGS = -c release --static-swift-stdlib
 STATE_DIR ?= $(CURDIR)/var
-APT_PACKAGES = tzdata sqlite3 libsqlite3-dev libsystemd-dev pkg-config curl
+APT_PACKAGES = tzdata sqlite3 libsqlite3-dev libsystemd-dev pkg-config curl python3 systemd util-linux
 
-.PHONY: deps build release test lint format run demo clean
+.PHONY: deps build release test lint format run demo install uninstall systemd-check clean
 
 # Installs the Debian packages slad needs, when one is missing and we may (root).
 deps:
@@ -20,8 +28,9 @@ deps:
 build: deps
 	$(SWIFT) build
 
+# Release binaries with the Swift runtime linked in: a store server needs only Debian's libraries.
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build $(RELEASE_FLAGS)
 
 test: deps
 	$(SWIFT) build --build-tests
@@ -48,6 +57,47 @@ run: build
 demo: build
 	@mkdir -p $(STATE_DIR)/demo
 	$$($(SWIFT) build --show-bin-path)/slad --policy config/demo.toml --state-dir $(STATE_DIR)/demo --socket $(STATE_DIR)/demo/slad.sock
+
+# Installs binaries, units, sysusers, tmpfiles, catalog and the default policy (an edited
+# /etc/slad/policy.toml is kept). Then: systemctl enable --now slad.socket slad.service
+install: release
+	@bin=$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path); \
+	install -Dm755 $$bin/slad $(DESTDIR)$(BINDIR)/slad; \
+	install -Dm755 $$bin/slactl $(DESTDIR)$(BINDIR)/slactl
+	install -d $(DESTDIR)$(UNITDIR)
+	sed -e 's|/usr/local/bin|$(BINDIR)|g' -e 's|/usr/local/share/doc/slad|$(DOCDIR)|g' \
+	  systemd/slad.service > $(DESTDIR)$(UNITDIR)/slad.service
+	sed -e 's|/usr/local/share/doc/slad|$(DOCDIR)|g' systemd/slad.socket > $(DESTDIR)$(UNITDIR)/slad.socket
+	install -Dm644 systemd/slad.sysusers $(DESTDIR)$(SYSUSERSDIR)/slad.conf
+	install -Dm644 systemd/slad.tmpfiles $(DESTDIR)$(TMPFILESDIR)/slad.conf
+	install -Dm644 systemd/slad.catalog $(DESTDIR)$(CATALOGDIR)/slad.catalog
+	install -Dm644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -Dm644 config/policy.toml $(DESTDIR)$(DOCDIR)/policy.toml.default
+	@if [ -e $(DESTDIR)/etc/slad/policy.toml ]; then echo "kept the existing /etc/slad/policy.toml"; \
+	else install -Dm644 config/policy.toml $(DESTDIR)/etc/slad/policy.toml; fi
+	@if [ -z "$(DESTDIR)" ]; then \
+	  systemd-sysusers $(SYSUSERSDIR)/slad.conf || true; \
+	  journalctl --update-catalog || true; \
+	  systemctl daemon-reload 2>/dev/null || true; \
+	fi
+
+uninstall:
+	-systemctl disable --now slad.service slad.socket 2>/dev/null
+	rm -f $(DESTDIR)$(BINDIR)/slad $(DESTDIR)$(BINDIR)/slactl
+	rm -f $(DESTDIR)$(UNITDIR)/slad.service $(DESTDIR)$(UNITDIR)/slad.socket
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/slad.conf $(DESTDIR)$(TMPFILESDIR)/slad.conf $(DESTDIR)$(CATALOGDIR)/slad.catalog
+	rm -rf $(DESTDIR)$(DOCDIR)
+	@echo "kept /etc/slad and /var/lib/slad (the policy and two years of records): remove them by hand"
+	@if [ -z "$(DESTDIR)" ]; then journalctl --update-catalog || true; systemctl daemon-reload 2>/dev/null || true; fi
+
+# The unit files verify, and the service's exposure stays at 1.5 or lower.
+systemd-check:
+	@tmp=$$(mktemp -d); cp systemd/slad.service systemd/slad.socket $$tmp/; \
+	sed -i 's|/usr/local/bin/slad|/bin/true|' $$tmp/slad.service; \
+	systemd-analyze verify --man=no $$tmp/slad.socket $$tmp/slad.service; \
+	score=$$(systemd-analyze security --offline=true $$tmp/slad.service | sed -n 's/.*exposure level for slad.service: \([0-9.]*\).*/\1/p'); \
+	rm -rf $$tmp; echo "slad.service exposure: $$score (must be <= 1.5)"; \
+	awk -v s="$$score" 'BEGIN { exit !(s != "" && s <= 1.5) }'
 
 clean:
 	rm -rf .build var
