@@ -19,9 +19,9 @@ public struct StoreUnavailable: Error, CustomStringConvertible {
 /// transaction, with `synchronous=FULL` in WAL mode so that a committed batch survives power loss.
 public final class Store: @unchecked Sendable {
     public let path: String
-    private let pool: DatabasePool
+    let pool: DatabasePool
     private let encoder = JSONEncoder()
-    private let decoder = JSONDecoder()
+    let decoder = JSONDecoder()
 
     /// Opens (creating if needed) `slad.sqlite` in `directory`, and migrates it.
     public init(directory: String) throws {
@@ -305,7 +305,7 @@ public final class Store: @unchecked Sendable {
         try read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n") }
     }
 
-    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try pool.read(body)
         } catch {
