@@ -43,6 +43,14 @@ let package = Package(
             ],
             swiftSettings: shell
         ),
+        // Pushes queue entries to people: exec hooks and webhooks, at least once, with backoff.
+        .target(
+            name: "SLADelivery",
+            dependencies: [
+                "SLACore", "SLAStore", "SLAScheduler", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: shell
+        ),
         // The local HTTP+JSON API on a Unix socket (bound, or passed by socket activation).
         .target(
             name: "SLAServer",
@@ -70,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "slad",
             dependencies: [
-                "SLACore", "SLAStore", "SLAScheduler", "SLAServer", "SLASystemd",
+                "SLACore", "SLAStore", "SLAScheduler", "SLAServer", "SLASystemd", "SLADelivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -86,5 +94,7 @@ let package = Package(
         ),
         .testTarget(name: "SLACoreTests", dependencies: ["SLACore"]),
         .testTarget(name: "SLAStoreTests", dependencies: ["SLAStore", "SLAScheduler"], swiftSettings: shell),
+        .testTarget(
+            name: "SLADeliveryTests", dependencies: ["SLADelivery", "SLAStore", "SLAScheduler"], swiftSettings: shell),
     ]
 )

@@ -11,3 +11,8 @@ public enum MessageID {
     public static let policyRefused = "150ff82ebd2a4cea99339fbc5abdb608"
     public static let storeFailed = "a4c6f9afcdea4de8a170210d1b61bf7b"
 }
+
+extension MessageID {
+    public static let deliveryFailed = "bad66dad341c4ac9918a6cbb8ff954ce"
+    public static let purged = "8a0c4e2b9f6d4b7e9c1a3d5f7b9e1c2a"
+}

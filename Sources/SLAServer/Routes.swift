@@ -36,6 +36,7 @@ public struct Routes: Sendable {
         router.post("/v1/escalations/:id/ack") { request, context in
             try await handle { try await acknowledge(request, context) }
         }
+        router.get("/v1/export") { request, _ in try await handle { try export(request) } }
         return router
     }
 
@@ -108,7 +109,7 @@ public struct Routes: Sendable {
         }
         if let state = query.get("state") {
             guard let parsed = DeliveryState(rawValue: state) else {
-                throw APIError.badRequest("state must be one of: pending, delivered, acknowledged")
+                throw APIError.badRequest("state must be one of: pending, delivered, failed, acknowledged")
             }
             filter.state = parsed
         }
@@ -121,12 +122,18 @@ public struct Routes: Sendable {
         if let after = query.get("after") { filter.afterID = Int64(try number(after, "after")) }
         filter.caseID = query.get("case")
         if let limit = query.get("limit") { filter.limit = try number(limit, "limit") }
+        var mark = service.notifier.lastPublishedID
         var entries = try read { try service.store.entries(filter) }
-        // Long poll for `--follow`: wait for the next entry written, up to `wait` seconds.
+        // Long poll for `--follow`: wait for the next matching entry, up to `wait` seconds. Entries
+        // that do not match the filter wake us too; then we look again and wait for the rest.
         if entries.isEmpty, let wait = query.get("wait") {
             guard let seconds = Double(wait), seconds >= 0 else { throw APIError.badRequest("wait must be seconds") }
-            await service.notifier.wait(after: filter.afterID ?? 0, timeout: min(seconds, Self.maxWaitSeconds))
-            entries = try read { try service.store.entries(filter) }
+            let deadline = Date().addingTimeInterval(min(seconds, Self.maxWaitSeconds))
+            while entries.isEmpty, case let left = deadline.timeIntervalSinceNow, left > 0 {
+                await service.notifier.wait(after: mark, timeout: left)
+                mark = service.notifier.lastPublishedID
+                entries = try read { try service.store.entries(filter) }
+            }
         }
         let time = TimeFormatter(policy: service.policy)
         return try json(["entries": entries.map { EntryView($0, time: time) }])
@@ -142,6 +149,38 @@ public struct Routes: Sendable {
             throw APIError(status: .notFound, code: "unknown_entry", message: "no escalation entry \(id)")
         }
         return try json(EntryView(entry, time: TimeFormatter(policy: service.policy)))
+    }
+
+    /// Cases opened in [from, to) with their events, as JSON lines: what to keep before a purge.
+    private func export(_ request: Request) throws -> Response {
+        let query = request.uri.queryParameters
+        let policy = service.policy
+        guard let fromText = query.get("from"), let from = Self.instant(fromText, policy),
+            let toText = query.get("to"), let to = Self.instant(toText, policy)
+        else {
+            throw APIError.badRequest("from and to are needed: dates (2026-10-01) or ISO 8601 times with an offset")
+        }
+        let now = clock.now()
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        var lines = Data()
+        for (record, events) in try read({ try service.store.export(from: from, to: to) }) {
+            lines.append(try encoder.encode(CaseView(record, policy: policy, now: now, events: events)))
+            lines.append(UInt8(ascii: "\n"))
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "application/x-ndjson"],
+            body: .init(byteBuffer: ByteBuffer(bytes: lines)))
+    }
+
+    /// A date is its midnight in the stores' zone; a date-time must carry its offset.
+    private static func instant(_ text: String, _ policy: Policy) -> Instant? {
+        if let date = CivilDate(iso: text) {
+            let calendar = policy.calendars["store"] ?? policy.calendars.values.first
+            return calendar?.instant(date, 0) ?? Instant(seconds: Int64(date.dayNumber) * 86_400)
+        }
+        return ISO8601.parse(text)
     }
 
     // MARK: Plumbing

@@ -25,8 +25,10 @@ public struct EventRecord: Codable, Hashable, Sendable {
     }
 }
 
+/// Where a queue entry stands: written (pending), pushed to every route (delivered), pushing gave
+/// up after the configured attempts (failed), or read and acknowledged by a person.
 public enum DeliveryState: String, Codable, Sendable, CaseIterable {
-    case pending, delivered, acknowledged
+    case pending, delivered, failed, acknowledged
 }
 
 /// An entry of the escalation queue, as written.

@@ -83,6 +83,33 @@ enum Schema {
                     );
                     """)
         }
+        migrator.registerMigration("v2-delivery") { db in
+            // Push delivery: one row per (entry, route), retried with backoff until delivered or failed.
+            try db.execute(
+                sql: """
+                    ALTER TABLE escalations ADD COLUMN routed INTEGER NOT NULL DEFAULT 0;
+                    CREATE INDEX escalations_unrouted ON escalations(id) WHERE routed = 0;
+                    CREATE TABLE deliveries (
+                        entry_id INTEGER NOT NULL REFERENCES escalations(id) ON DELETE CASCADE,
+                        route TEXT NOT NULL,
+                        state TEXT NOT NULL DEFAULT 'pending',
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at INTEGER NOT NULL,
+                        last_error TEXT,
+                        delivered_at INTEGER,
+                        PRIMARY KEY (entry_id, route)
+                    );
+                    CREATE INDEX deliveries_due ON deliveries(state, next_attempt_at);
+
+                    -- Retention may delete events of purged cases: only while this table has a row,
+                    -- which the purge transaction inserts and removes.
+                    CREATE TABLE purge_in_progress (flag INTEGER);
+                    DROP TRIGGER events_append_only_delete;
+                    CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+                        WHEN NOT EXISTS (SELECT 1 FROM purge_in_progress)
+                        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+                    """)
+        }
         return migrator
     }
 }

@@ -109,17 +109,26 @@ public final class Store: @unchecked Sendable {
         }
     }
 
+    /// Updates the case's row, or inserts it. (Not `INSERT ... ON CONFLICT`: on an AUTOINCREMENT
+    /// table that uses up a sequence number on every update, and `seq` numbers the cases.)
     private func upsert(_ record: Case, state: Data, at: Instant, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                UPDATE cases SET status = ?, resolved_at = ?, closed_at = ?, next_due = ?, overdue = ?,
+                    updated_at = ?, state = ?
+                WHERE id = ?
+                """,
+            arguments: [
+                record.status.rawValue, record.resolvedAt?.millis, record.closedAt?.millis, record.nextDue?.millis,
+                record.isOverdue, at.millis, state, record.id,
+            ])
+        guard db.changesCount == 0 else { return }
         let opening = record.opening
         try db.execute(
             sql: """
                 INSERT INTO cases (id, kind, store, category, channel, amount, external_ref, opened_at, status,
                                    resolved_at, closed_at, next_due, overdue, updated_at, state)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET
-                    status = excluded.status, resolved_at = excluded.resolved_at, closed_at = excluded.closed_at,
-                    next_due = excluded.next_due, overdue = excluded.overdue, updated_at = excluded.updated_at,
-                    state = excluded.state
                 """,
             arguments: [
                 opening.id, opening.kind, opening.store, opening.category, opening.channel, opening.amount,
@@ -163,9 +172,12 @@ public final class Store: @unchecked Sendable {
 
     // MARK: Reads
 
-    /// The next case number: case ids are `C-1`, `C-2`, ... in opening order.
+    /// The number of the last case opened: case ids are `C-1`, `C-2`, ... in opening order.
     public func lastCaseSequence() throws -> Int64 {
-        try read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM cases") ?? 0 }
+        try read { db in
+            try Int64.fetchOne(
+                db, sql: "SELECT MAX(CAST(SUBSTR(id, 3) AS INTEGER)) FROM cases WHERE id GLOB 'C-[0-9]*'") ?? 0
+        }
     }
 
     /// Every case that still has a clock to watch, for recovery on start.
@@ -266,7 +278,7 @@ public final class Store: @unchecked Sendable {
         }
     }
 
-    private static func entry(_ row: Row) -> QueueEntry {
+    static func entry(_ row: Row) -> QueueEntry {
         QueueEntry(
             id: row["id"],
             escalation: Escalation(

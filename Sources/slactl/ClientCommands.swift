@@ -162,6 +162,7 @@ struct EscalationsCommand: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @Option(help: "Only entries for this tier (service-desk, duty-supervisor, store-manager...).") var tier: String?
     @Flag(help: "Only entries not yet acknowledged or delivered.") var pending = false
+    @Flag(help: "Only entries whose push delivery gave up (see the journal for why).") var failed = false
     @Option(help: "Only entries written at or after this ISO 8601 time.") var since: String?
     @Option(help: "Only entries of this case.") var `case`: String?
     @Flag(help: "Keep running and print new entries as they are written (one JSON object a line with --json).")
@@ -170,7 +171,7 @@ struct EscalationsCommand: ParsableCommand {
     func run() throws {
         var after: Int64 = 0
         var filters: [String: String?] = [
-            "tier": tier, "state": pending ? "pending" : nil, "since": since, "case": `case`,
+            "tier": tier, "state": failed ? "failed" : pending ? "pending" : nil, "since": since, "case": `case`,
         ]
         if !follow {
             filters["limit"] = "1000"
@@ -212,6 +213,36 @@ struct AckCommand: ParsableCommand {
         let object = try connection.call("POST", "/v1/escalations/\(id)/ack", body: ["actor": actor ?? currentUser()])
         if !connection.json {
             print("entry \(id) acknowledged by \(text(object["acked_by"])) at \(text(object["acked_at"]))")
+        }
+    }
+}
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write the cases opened in a period, with their events, as JSON lines (keep them before a purge).")
+
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: "First day (2026-01-01) or ISO 8601 time, included.") var from: String
+    @Option(help: "Last bound (2026-02-01) or ISO 8601 time, excluded.") var to: String
+    @Option(help: "Write to this file instead of standard output.") var output: String?
+
+    func run() throws {
+        let reply: UnixHTTPClient.Reply
+        do {
+            reply = try connection.client.send("GET", "/v1/export" + query(["from": from, "to": to]))
+        } catch let error as UnixHTTPClient.Unreachable {
+            printError("slactl: \(error.description)")
+            throw ExitStatus.unreachable
+        }
+        guard reply.status == 200 else {
+            printError("slactl: \(String(decoding: reply.body, as: UTF8.self))")
+            throw ExitStatus.refused
+        }
+        if let output {
+            try reply.body.write(to: URL(fileURLWithPath: output))
+        } else {
+            FileHandle.standardOutput.write(reply.body)
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SLACore
+import SLADelivery
 import SLAScheduler
 import SLAServer
 import SLAStore
@@ -69,6 +70,12 @@ struct Slad: AsyncParsableCommand {
             "\(recovered)\(report.lateEntries) entries fell due while slad was down, written late (max \(report.maxLateMillis) ms)",
             metadata: ["message_id": "\(MessageID.recovered)", "sla_late_entries": "\(report.lateEntries)"])
 
+        let deliverer = Deliverer(policy: loadedPolicy, store: store, logger: logger)
+        service.notifier.subscribe { deliverer.wake() }
+        deliverer.start()
+        let retention = RetentionJob(service: service, logger: logger)
+        retention.start()
+
         let routes = Routes(service: service, version: SLACoreVersion.string)
         let inherited = SystemdNotify.listenFDs().first
         let endpoint: APIListener.Endpoint
@@ -100,7 +107,9 @@ struct Slad: AsyncParsableCommand {
             let signal = await signals.next()
             if signal == SIGHUP {
                 SystemdNotify.reloading()
-                PolicyFile.reload(policy, into: service, logger: logger)
+                if let reloaded = PolicyFile.reload(policy, into: service, logger: logger) {
+                    deliverer.reload(policy: reloaded)
+                }
                 SystemdNotify.ready()
                 continue
             }
@@ -110,6 +119,7 @@ struct Slad: AsyncParsableCommand {
         logger.notice("stopping: answering requests in flight")
         await listener.stop()
         service.stop()
+        deliverer.stop()
         if inherited == nil { unlink(socket) }
         logger.notice("stopped")
     }
@@ -123,17 +133,20 @@ enum PolicyFile {
     }
 
     /// SIGHUP: a valid policy replaces the old one; a broken one is refused and the old one stays.
-    static func reload(_ path: String, into service: SLAService, logger: Logger) {
+    @discardableResult
+    static func reload(_ path: String, into service: SLAService, logger: Logger) -> Policy? {
         do {
             let policy = try load(path)
             service.reload(policy: policy)
             logger.notice(
                 "policy reloaded from \(path): \(policy.clocks.count) clocks",
                 metadata: ["message_id": "\(MessageID.policyReloaded)"])
+            return policy
         } catch {
             logger.error(
                 "policy refused, the old one stays in force:\n\(error)",
                 metadata: ["message_id": "\(MessageID.policyRefused)"])
+            return nil
         }
     }
 }

@@ -239,4 +239,28 @@ struct Fixture {
         let mode = try FileManager.default.attributesOfItem(atPath: store.path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
     }
+
+    @Test func retentionPurgesOnlyOldClosedCasesWithTheirRecords() async throws {
+        let fixture = Fixture()
+        let service = try fixture.service()
+        _ = try service.start()
+        let old = try await service.open(OpenCaseRequest(kind: "fast", store: "S1")).record.id
+        fixture.clock.advance(seconds: 10)
+        service.runDue()
+        _ = try await service.record(RecordEventRequest(kind: "closed"), on: old)
+        let open = try await service.open(OpenCaseRequest(kind: "slow", store: "S1")).record.id
+        fixture.clock.advance(seconds: 800 * 86_400)
+        let recent = try await service.open(OpenCaseRequest(kind: "slow", store: "S1")).record.id
+        _ = try await service.record(RecordEventRequest(kind: "closed"), on: recent)
+        #expect(try service.store.entries(EntryFilter(caseID: old)).count == 5)
+
+        #expect(try service.store.purge(closedBefore: fixture.clock.now().adding(seconds: -730 * 86_400)) == 1)
+        #expect(try service.store.caseRecord(id: old) == nil)
+        #expect(try service.store.events(of: old).isEmpty)
+        #expect(try service.store.entries(EntryFilter(caseID: old)).isEmpty)
+        #expect(try service.store.caseRecord(id: open) != nil)
+        #expect(try service.store.caseRecord(id: recent) != nil)
+        #expect(try service.store.integrityCheck() == "ok")
+        service.stop()
+    }
 }

@@ -8,11 +8,16 @@ public struct Policy: Sendable {
     /// The values a case's category and channel may take (for reports by type and channel).
     public let categories: [String]
     public let channels: [String]
+    public let delivery: DeliveryPolicy
+    public let retention: RetentionPolicy
 
     public init(
         tiers: [Tier], calendars: [String: BusinessCalendar], kinds: [String: CaseKind],
-        clocks: [ClockDefinition], categories: [String] = [], channels: [String] = []
+        clocks: [ClockDefinition], categories: [String] = [], channels: [String] = [],
+        delivery: DeliveryPolicy = DeliveryPolicy(), retention: RetentionPolicy = RetentionPolicy()
     ) {
+        self.delivery = delivery
+        self.retention = retention
         self.categories = categories
         self.channels = channels
         self.tiers = tiers

@@ -52,7 +52,9 @@ struct PolicyReader {
     /// Calendars that were written but have errors: clocks naming them are not blamed again.
     var brokenCalendars: Set<String> = []
 
-    static let topLevelKeys: Set<String> = ["tier", "defaults", "calendar", "case", "kind", "clock"]
+    static let topLevelKeys: Set<String> = [
+        "tier", "defaults", "calendar", "case", "kind", "clock", "delivery", "retention",
+    ]
     static let clockKeys: Set<String> = [
         "title", "kinds", "when", "starts-on", "met-by", "pauses-on", "resumes-on", "restarts-on", "target",
         "calendar", "warn-at", "warn-tier", "escalate-to", "escalate-every",
@@ -76,10 +78,12 @@ struct PolicyReader {
         let channels = stringList(caseTable, "channels", path: "case", required: false) ?? []
         let kinds = readKinds(root)
         let clocks = readClocks(root, tiers: tiers, calendars: calendars, kinds: kinds, channels: Set(channels))
+        let delivery = readDelivery(table(root, "delivery", path: "delivery", required: false), tiers: tiers)
+        let retention = readRetention(table(root, "retention", path: "retention", required: false))
         guard errors.isEmpty else { return nil }
         return Policy(
             tiers: tiers, calendars: calendars, kinds: kinds, clocks: clocks, categories: categories,
-            channels: channels)
+            channels: channels, delivery: delivery, retention: retention)
     }
 
     // MARK: Tiers

@@ -1,0 +1,139 @@
+import Foundation
+import GRDB
+import SLACore
+
+/// One attempt to make: an entry and the route to push it to.
+public struct DueDelivery: Sendable {
+    public var entry: QueueEntry
+    public var route: String
+    public var attempts: Int
+}
+
+extension Store {
+    /// Entries written since the deliverer last looked, oldest first.
+    public func unroutedEntries(limit: Int) throws -> [QueueEntry] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM escalations WHERE routed = 0 ORDER BY id LIMIT \(limit)")
+                .map(Store.entry)
+        }
+    }
+
+    /// Records which routes an entry goes to (none: it stays pending for `slactl escalations`).
+    public func route(entry id: Int64, to routes: [String], at now: Instant) throws {
+        try write { db in
+            for route in routes {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO deliveries (entry_id, route, next_attempt_at) VALUES (?, ?, ?)",
+                    arguments: [id, route, now.millis])
+            }
+            try db.execute(sql: "UPDATE escalations SET routed = 1 WHERE id = ?", arguments: [id])
+        }
+    }
+
+    /// Deliveries whose next attempt is due, oldest first.
+    public func dueDeliveries(at now: Instant, limit: Int) throws -> [DueDelivery] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT e.*, d.route AS delivery_route, d.attempts AS delivery_attempts
+                    FROM deliveries d JOIN escalations e ON e.id = d.entry_id
+                    WHERE d.state = 'pending' AND d.next_attempt_at <= ?
+                    ORDER BY d.next_attempt_at LIMIT \(limit)
+                    """, arguments: [now.millis]
+            ).map {
+                DueDelivery(entry: Store.entry($0), route: $0["delivery_route"], attempts: $0["delivery_attempts"])
+            }
+        }
+    }
+
+    /// The next instant a delivery is due, to sleep until then.
+    public func nextDeliveryDue() throws -> Instant? {
+        try read { db in
+            try Int64.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM deliveries WHERE state = 'pending'")
+                .map(Instant.init(millis:))
+        }
+    }
+
+    /// Records an attempt. `retryAt` nil with an error means: give up, the delivery failed.
+    public func recordAttempt(
+        entry id: Int64, route: String, error: String?, retryAt: Instant?, at now: Instant
+    ) throws {
+        try write { db in
+            let state = error == nil ? "delivered" : (retryAt == nil ? "failed" : "pending")
+            try db.execute(
+                sql: """
+                    UPDATE deliveries SET attempts = attempts + 1, state = ?, last_error = ?,
+                        next_attempt_at = COALESCE(?, next_attempt_at), delivered_at = ?
+                    WHERE entry_id = ? AND route = ?
+                    """,
+                arguments: [state, error, retryAt?.millis, error == nil ? now.millis : nil, id, route])
+            // The entry follows its deliveries, unless a person already acknowledged it.
+            let states = try String.fetchAll(
+                db, sql: "SELECT state FROM deliveries WHERE entry_id = ?", arguments: [id])
+            let entryState: String? =
+                states.contains("failed") ? "failed" : states.allSatisfy { $0 == "delivered" } ? "delivered" : nil
+            if let entryState {
+                try db.execute(
+                    sql: """
+                        UPDATE escalations SET state = ?, delivered_at = CASE WHEN ? = 'delivered' THEN ? END
+                        WHERE id = ? AND state IN ('pending', 'delivered', 'failed')
+                        """,
+                    arguments: [entryState, entryState, now.millis, id])
+            }
+        }
+    }
+
+    /// The last error of each failed delivery of an entry.
+    public func deliveryErrors(entry id: Int64) throws -> [String: String] {
+        try read { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT route, last_error FROM deliveries WHERE entry_id = ? AND last_error IS NOT NULL",
+                arguments: [id])
+            return Dictionary(rows.map { ($0["route"], $0["last_error"]) }) { first, _ in first }
+        }
+    }
+
+    /// Deletes closed cases closed before `cutoff`, with their events, entries and deliveries.
+    /// Returns how many cases went.
+    public func purge(closedBefore cutoff: Instant) throws -> Int {
+        try write { db in
+            let ids = try String.fetchAll(
+                db, sql: "SELECT id FROM cases WHERE status = 'closed' AND closed_at < ?", arguments: [cutoff.millis])
+            guard !ids.isEmpty else { return 0 }
+            try db.execute(sql: "INSERT INTO purge_in_progress (flag) VALUES (1)")
+            for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                let arguments = StatementArguments(chunk)
+                try db.execute(
+                    sql:
+                        "DELETE FROM deliveries WHERE entry_id IN (SELECT id FROM escalations WHERE case_id IN (\(marks)))",
+                    arguments: arguments)
+                try db.execute(sql: "DELETE FROM escalations WHERE case_id IN (\(marks))", arguments: arguments)
+                try db.execute(sql: "DELETE FROM events WHERE case_id IN (\(marks))", arguments: arguments)
+                try db.execute(sql: "DELETE FROM cases WHERE id IN (\(marks))", arguments: arguments)
+            }
+            try db.execute(sql: "DELETE FROM purge_in_progress")
+            return ids.count
+        }
+    }
+
+    /// Cases opened in [from, to) and their events, for `slactl export`.
+    public func export(from: Instant, to: Instant) throws -> [(Case, [EventRecord])] {
+        let cases: [Case] = try read { db in
+            try Data.fetchAll(
+                db, sql: "SELECT state FROM cases WHERE opened_at >= ? AND opened_at < ? ORDER BY seq",
+                arguments: [from.millis, to.millis]
+            ).map { try self.decoder.decode(Case.self, from: $0) }
+        }
+        return try cases.map { ($0, try events(of: $0.id)) }
+    }
+
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.write(body)
+        } catch {
+            throw Self.unavailable(error)
+        }
+    }
+}

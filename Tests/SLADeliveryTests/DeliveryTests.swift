@@ -1,0 +1,287 @@
+import Foundation
+import Logging
+import SLACore
+import SLADelivery
+import SLAScheduler
+import SLAStore
+import Testing
+
+/// A real HTTP receiver on loopback: answers 503 to the first `failures` requests, then 200, and
+/// records what arrived and when.
+final class Receiver: @unchecked Sendable {
+    struct Request {
+        let at: Date
+        let headers: [String: String]
+        let body: Data
+        let status: Int
+    }
+
+    let port: UInt16
+    private let fd: Int32
+    private let lock = NSLock()
+    private var failuresLeft: Int
+    private var received: [Request] = []
+
+    init(failures: Int) throws {
+        failuresLeft = failures
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        listen(fd, 16)
+        var bound = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &bound) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        self.fd = fd
+        port = UInt16(bigEndian: bound.sin_port)
+        Thread.detachNewThread { [self] in serve() }
+    }
+
+    var requests: [Request] { lock.withLock { received } }
+
+    func close() { shutdown(fd, Int32(SHUT_RDWR)) }
+
+    private func serve() {
+        while true {
+            let client = accept(fd, nil, nil)
+            if client < 0 { return }
+            var data = Data()
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = read(client, &buffer, buffer.count)
+                if count <= 0 { break }
+                data.append(contentsOf: buffer[0..<count])
+                if let end = data.range(of: Data("\r\n\r\n".utf8)) {
+                    let head = String(decoding: data[..<end.lowerBound], as: UTF8.self)
+                    let length =
+                        head.split(separator: "\r\n").compactMap { line -> Int? in
+                            let parts = line.split(separator: ":", maxSplits: 1)
+                            guard parts.count == 2, parts[0].lowercased() == "content-length" else { return nil }
+                            return Int(parts[1].trimmingCharacters(in: .whitespaces))
+                        }.first ?? 0
+                    if data.count - end.upperBound >= length { break }
+                }
+            }
+            let end = data.range(of: Data("\r\n\r\n".utf8))
+            let head = end.map { String(decoding: data[..<$0.lowerBound], as: UTF8.self) } ?? ""
+            var headers: [String: String] = [:]
+            for line in head.split(separator: "\r\n").dropFirst() {
+                let parts = line.split(separator: ":", maxSplits: 1)
+                if parts.count == 2 { headers[parts[0].lowercased()] = parts[1].trimmingCharacters(in: .whitespaces) }
+            }
+            let status: Int = lock.withLock {
+                let status = failuresLeft > 0 ? 503 : 200
+                failuresLeft -= 1
+                received.append(
+                    Request(
+                        at: Date(), headers: headers, body: end.map { Data(data[$0.upperBound...]) } ?? Data(),
+                        status: status))
+                return status
+            }
+            let reply = "HTTP/1.1 \(status) X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            _ = reply.withCString { write(client, $0, strlen($0)) }
+            Foundation.close(client)
+        }
+    }
+}
+
+/// A store with one escalation entry written, and a deliverer on a given policy.
+struct DeliveryFixture {
+    let directory = NSTemporaryDirectory() + "slad-delivery-" + UUID().uuidString
+    let store: Store
+    let entryID: Int64
+
+    init() throws {
+        store = try Store(directory: directory)
+        let policy = try Self.policy(delivery: "")
+        let engine = Engine(policy: policy)
+        let start = SystemClock().now().adding(seconds: -10)
+        var (record, _) = try engine.open(
+            CaseOpening(id: "C-1", kind: "fast", store: "S1", openedAt: start), now: start)
+        var batch = WriteBatch(writtenAt: start.adding(seconds: 2))
+        batch.escalations = engine.advance(&record, to: start.adding(seconds: 2)).compactMap(\.escalation)
+            .filter { $0.kind == .breach }
+        batch.cases = [record]
+        entryID = try store.commit(batch).first!.id
+    }
+
+    static func policy(delivery: String) throws -> Policy {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        let base = try String(
+            contentsOfFile: root.appendingPathComponent("shell/fixtures/fast.toml").path, encoding: .utf8)
+        return try PolicyLoader.load(text: base + "\n" + delivery, file: "test.toml")
+    }
+
+    func deliverer(_ delivery: String) throws -> Deliverer {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let deliverer = Deliverer(policy: try Self.policy(delivery: delivery), store: store, logger: logger)
+        deliverer.start(every: 0.02)
+        return deliverer
+    }
+
+    /// Waits (up to `seconds`) until the entry reaches `state`.
+    func wait(for state: DeliveryState, seconds: Double = 10) throws -> QueueEntry? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let entry = try store.entries(EntryFilter(caseID: "C-1")).first(where: { $0.id == entryID }),
+                entry.state == state
+            {
+                return entry
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return nil
+    }
+}
+
+@Suite(.serialized) struct DeliveryTests {
+    @Test func aWebhookIsRetriedWithBackoffUntilItArrivesOnce() throws {
+        let receiver = try Receiver(failures: 2)
+        defer { receiver.close() }
+        let fixture = try DeliveryFixture()
+        let deliverer = try fixture.deliverer(
+            """
+            [delivery]
+            backoff = "200ms"
+            timeout = "2s"
+            [[delivery.route]]
+            name = "wecom"
+            tiers = ["supervisor"]
+            webhook = "http://127.0.0.1:\(receiver.port)/hook"
+            headers = { Authorization = "Bearer t0ken" }
+            """)
+        defer { deliverer.stop() }
+        #expect(try fixture.wait(for: .delivered) != nil)
+        let requests = receiver.requests
+        #expect(requests.map(\.status) == [503, 503, 200])
+        #expect(requests.allSatisfy { $0.headers["x-slad-entry"] == "\(fixture.entryID)" })
+        #expect(requests.allSatisfy { $0.headers["authorization"] == "Bearer t0ken" })
+        let body = try JSONSerialization.jsonObject(with: requests[2].body) as? [String: Any]
+        #expect((body?["id"] as? NSNumber)?.int64Value == fixture.entryID)
+        #expect(body?["tier"] as? String == "supervisor")
+        // Backoff doubles with ±20% jitter: ~200 ms, then ~400 ms after each failure is answered
+        // (the first call also pays URLSession's start-up, up to a second here).
+        let gaps = zip(requests.dropFirst(), requests).map { $0.at.timeIntervalSince($1.at) }
+        #expect(gaps[0] >= 0.16 && gaps[0] < 2.5)
+        #expect(gaps[1] >= 0.32 && gaps[1] < 1.2)
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(receiver.requests.count == 3)  // delivered: never sent again
+    }
+
+    @Test func aReceiverDownForGoodEndsFailedAndVisible() throws {
+        let receiver = try Receiver(failures: 0)
+        receiver.close()  // nothing listens on that port any more
+        let fixture = try DeliveryFixture()
+        let deliverer = try fixture.deliverer(
+            """
+            [delivery]
+            max-attempts = 3
+            backoff = "50ms"
+            timeout = "1s"
+            [[delivery.route]]
+            name = "sms"
+            tiers = ["supervisor"]
+            webhook = "http://127.0.0.1:\(receiver.port)/down"
+            """)
+        defer { deliverer.stop() }
+        #expect(try fixture.wait(for: .failed) != nil)
+        #expect(try fixture.store.entries(EntryFilter(state: .failed)).map(\.id) == [fixture.entryID])
+        #expect(try fixture.store.deliveryErrors(entry: fixture.entryID)["sms"]?.isEmpty == false)
+    }
+
+    @Test func execHooksSucceedFailAndTimeOut() throws {
+        let directory = NSTemporaryDirectory() + "slad-hooks-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        func script(_ name: String, _ body: String) throws -> String {
+            let path = directory + "/" + name
+            try ("#!/bin/sh\n" + body).write(toFile: path, atomically: true, encoding: .utf8)
+            chmod(path, 0o755)
+            return path
+        }
+        let good = try script(
+            "good",
+            "cat > \(directory)/stdin.json; echo \"$SLA_CASE $SLA_TIER $SLA_CLOCK $SLA_ENTRY\" > \(directory)/env\n")
+        let bad = try script("bad", "echo 'gateway refused' >&2; exit 3\n")
+        let slow = try script("slow", "sleep 10\n")
+
+        for (hook, expected) in [(good, DeliveryState.delivered), (bad, .failed), (slow, .failed)] {
+            let fixture = try DeliveryFixture()
+            let deliverer = try fixture.deliverer(
+                """
+                [delivery]
+                max-attempts = 2
+                backoff = "50ms"
+                timeout = "300ms"
+                [[delivery.route]]
+                name = "hook"
+                tiers = ["supervisor"]
+                exec = ["\(hook)"]
+                """)
+            #expect(try fixture.wait(for: expected) != nil, "\(hook) should end \(expected)")
+            deliverer.stop()
+            let errors = try fixture.store.deliveryErrors(entry: fixture.entryID)
+            if hook == bad { #expect(errors["hook"]?.contains("exited with 3: gateway refused") == true) }
+            if hook == slow { #expect(errors["hook"]?.contains("did not finish") == true) }
+            if hook == good {
+                let env = try String(contentsOfFile: directory + "/env", encoding: .utf8)
+                #expect(env == "C-1 supervisor quick \(fixture.entryID)\n")
+                let stdin = try Data(contentsOf: URL(fileURLWithPath: directory + "/stdin.json"))
+                let object = try JSONSerialization.jsonObject(with: stdin) as? [String: Any]
+                #expect(object?["case_id"] as? String == "C-1")
+            }
+        }
+    }
+
+    @Test func pendingDeliveriesSurviveARestart() throws {
+        let receiver = try Receiver(failures: 1)
+        defer { receiver.close() }
+        let fixture = try DeliveryFixture()
+        let delivery = """
+            [delivery]
+            backoff = "300ms"
+            [[delivery.route]]
+            name = "bot"
+            tiers = ["supervisor"]
+            webhook = "http://127.0.0.1:\(receiver.port)/hook"
+            """
+        let first = try fixture.deliverer(delivery)
+        let deadline = Date().addingTimeInterval(5)
+        while receiver.requests.isEmpty && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        first.stop()  // "crash" after one failed attempt
+        #expect(receiver.requests.map(\.status) == [503])
+        #expect(try fixture.store.entries(EntryFilter(state: .pending)).count == 1)
+
+        let reopened = try Store(directory: fixture.directory)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let second = Deliverer(policy: try DeliveryFixture.policy(delivery: delivery), store: reopened, logger: logger)
+        second.start(every: 0.02)
+        defer { second.stop() }
+        #expect(try fixture.wait(for: .delivered) != nil)
+        #expect(receiver.requests.map(\.status) == [503, 200])
+    }
+
+    @Test func thePolicyRefusesBrokenDeliveryAndShortRetention() throws {
+        #expect(throws: PolicyErrors.self) {
+            try DeliveryFixture.policy(delivery: "[[delivery.route]]\ntiers = [\"nobody\"]\nexec = [\"relative\"]\n")
+        }
+        do {
+            _ = try DeliveryFixture.policy(delivery: "[retention]\ndays = 365\n")
+            Issue.record("a retention under two years must be refused")
+        } catch let error as PolicyErrors {
+            #expect(error.description.contains("retention.days: records are kept at least 730 days"))
+        }
+        #expect(try DeliveryFixture.policy(delivery: "[retention]\ndays = 730\n").retention.days == 730)
+    }
+}
