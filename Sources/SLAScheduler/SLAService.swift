@@ -34,7 +34,7 @@ public final class SLAService: @unchecked Sendable {
     private var stopping = false
 
     /// The timer never sleeps longer than this, so a step of the wall clock (NTP) is noticed soon.
-    static let maxTimerSpanMillis: Int64 = 2_000
+    public static let maxTimerSpanMillis: Int64 = 2_000
     /// After a failed commit, what fell due is retried this often.
     static let retryMillis: Int64 = 1_000
 

@@ -202,6 +202,58 @@ struct Fixture {
     }
 }
 
+/// The wall clock stepped (NTP) under a running scheduler, through the injectable clock.
+@Suite struct ClockStepTests {
+    @Test func aForwardStepFiresWhatIsNowDueExactlyOnce() async throws {
+        let fixture = Fixture()
+        let service = try fixture.service()
+        _ = try service.start()
+        _ = try await service.open(OpenCaseRequest(kind: "fast", store: "S1"))
+        fixture.clock.advance(seconds: 3600)  // the clock jumps an hour
+        service.runDue()
+        service.runDue()
+        let entries = try fixture.entries(service.store)
+        #expect(entries.map(\.escalation.tier) == ["desk", "supervisor", "manager", "head", "hq"])
+        #expect(entries.allSatisfy { $0.lateMillis > 3_590_000 })  // and says how late
+        service.stop()
+    }
+
+    @Test func aBackwardStepFiresNothingTwiceAndRearms() async throws {
+        let fixture = Fixture()
+        let service = try fixture.service()
+        _ = try service.start()
+        _ = try await service.open(OpenCaseRequest(kind: "fast", store: "S1"))
+        fixture.clock.advance(seconds: 2.5)
+        service.runDue()
+        #expect(try fixture.entries(service.store).count == 2)  // warning, supervisor
+        fixture.clock.advance(seconds: -1800)  // stepped back half an hour
+        service.runDue()
+        #expect(try fixture.entries(service.store).count == 2)
+        fixture.clock.advance(seconds: 1800)  // back to where it was: still nothing new
+        service.runDue()
+        #expect(try fixture.entries(service.store).count == 2)
+        fixture.clock.advance(seconds: 1)  // then the next tier falls due, once
+        service.runDue()
+        service.runDue()
+        #expect(try fixture.entries(service.store).map(\.escalation.tier) == ["desk", "supervisor", "manager"])
+        service.stop()
+    }
+
+    @Test func theRealTimerNoticesAStepWithinItsMaximumSpan() async throws {
+        let fixture = Fixture()
+        let service = try fixture.service()
+        _ = try service.start()
+        _ = try await service.open(OpenCaseRequest(kind: "slow", store: "S1"))  // due in an hour
+        fixture.clock.advance(seconds: 7200)  // the wall clock jumps past it; nobody calls runDue
+        let deadline = Date().addingTimeInterval(Double(SLAService.maxTimerSpanMillis) / 1000 + 2)
+        while try fixture.entries(service.store).isEmpty, Date() < deadline {
+            try await Task.sleep(nanoseconds: 50_000_000)
+        }
+        #expect(try fixture.entries(service.store).map(\.escalation.tier) == ["desk", "supervisor"])
+        service.stop()
+    }
+}
+
 @Suite struct StoreTests {
     @Test func theSchemaKeepsEachQueueEntryUnique() throws {
         let fixture = Fixture()
