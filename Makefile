@@ -71,6 +71,10 @@ install: release
 	install -Dm644 systemd/slad.sysusers $(DESTDIR)$(SYSUSERSDIR)/slad.conf
 	install -Dm644 systemd/slad.tmpfiles $(DESTDIR)$(TMPFILESDIR)/slad.conf
 	install -Dm644 systemd/slad.catalog $(DESTDIR)$(CATALOGDIR)/slad.catalog
+	install -Dm755 scripts/monthly-report $(DESTDIR)$(PREFIX)/libexec/slad/monthly-report
+	sed -e 's|/usr/local/bin|$(BINDIR)|g' -e 's|/usr/local/libexec|$(PREFIX)/libexec|g' \
+	  systemd/slad-report.service > $(DESTDIR)$(UNITDIR)/slad-report.service
+	install -m644 systemd/slad-report.timer $(DESTDIR)$(UNITDIR)/slad-report.timer
 	install -Dm644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	install -Dm644 config/policy.toml $(DESTDIR)$(DOCDIR)/policy.toml.default
 	@if [ -e $(DESTDIR)/etc/slad/policy.toml ]; then echo "kept the existing /etc/slad/policy.toml"; \
@@ -84,7 +88,10 @@ install: release
 uninstall:
 	-systemctl disable --now slad.service slad.socket 2>/dev/null
 	rm -f $(DESTDIR)$(BINDIR)/slad $(DESTDIR)$(BINDIR)/slactl
+	-systemctl disable --now slad-report.timer 2>/dev/null
 	rm -f $(DESTDIR)$(UNITDIR)/slad.service $(DESTDIR)$(UNITDIR)/slad.socket
+	rm -f $(DESTDIR)$(UNITDIR)/slad-report.service $(DESTDIR)$(UNITDIR)/slad-report.timer
+	rm -rf $(DESTDIR)$(PREFIX)/libexec/slad
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/slad.conf $(DESTDIR)$(TMPFILESDIR)/slad.conf $(DESTDIR)$(CATALOGDIR)/slad.catalog
 	rm -rf $(DESTDIR)$(DOCDIR)
 	@echo "kept /etc/slad and /var/lib/slad (the policy and two years of records): remove them by hand"
@@ -92,9 +99,9 @@ uninstall:
 
 # The unit files verify, and the service's exposure stays at 1.5 or lower.
 systemd-check:
-	@tmp=$$(mktemp -d); cp systemd/slad.service systemd/slad.socket $$tmp/; \
-	sed -i 's|/usr/local/bin/slad|/bin/true|' $$tmp/slad.service; \
-	systemd-analyze verify --man=no $$tmp/slad.socket $$tmp/slad.service; \
+	@tmp=$$(mktemp -d); cp systemd/slad.service systemd/slad.socket systemd/slad-report.* $$tmp/; \
+	sed -i 's|/usr/local/bin/slad|/bin/true|; s|/usr/local/libexec/slad/monthly-report|/bin/true|' $$tmp/*.service; \
+	systemd-analyze verify --man=no $$tmp/slad.socket $$tmp/slad.service $$tmp/slad-report.service $$tmp/slad-report.timer; \
 	score=$$(systemd-analyze security --offline=true $$tmp/slad.service | sed -n 's/.*exposure level for slad.service: \([0-9.]*\).*/\1/p'); \
 	rm -rf $$tmp; echo "slad.service exposure: $$score (must be <= 1.5)"; \
 	awk -v s="$$score" 'BEGIN { exit !(s != "" && s <= 1.5) }'

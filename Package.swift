@@ -27,6 +27,9 @@ let package = Package(
             name: "SLACore",
             dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]
         ),
+        // Pure compliance reports: periods, counts and lateness from cases and queue entries, and
+        // their table, CSV, JSON and HTML renderings. No I/O, no Date().
+        .target(name: "SLAReports", dependencies: ["SLACore"]),
         // The durable store: event log, case and clock state, escalation queue (SQLite via GRDB).
         .target(
             name: "SLAStore",
@@ -55,7 +58,7 @@ let package = Package(
         .target(
             name: "SLAServer",
             dependencies: [
-                "SLACore", "SLAScheduler", "SLAStore",
+                "SLACore", "SLAScheduler", "SLAStore", "SLAReports",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -92,8 +95,12 @@ let package = Package(
             ],
             swiftSettings: shell
         ),
+        // libFuzzer targets (scripts/fuzz builds them with -sanitize=fuzzer; otherwise stubs).
+        .executableTarget(name: "FuzzPolicy", dependencies: ["SLACore"], swiftSettings: shell),
+        .executableTarget(name: "FuzzRequest", dependencies: ["SLACore", "SLAScheduler"], swiftSettings: shell),
         .testTarget(name: "SLACoreTests", dependencies: ["SLACore"]),
         .testTarget(name: "SLAStoreTests", dependencies: ["SLAStore", "SLAScheduler"], swiftSettings: shell),
+        .testTarget(name: "SLAReportsTests", dependencies: ["SLAReports", "SLACore"]),
         .testTarget(
             name: "SLADeliveryTests", dependencies: ["SLADelivery", "SLAStore", "SLAScheduler"], swiftSettings: shell),
     ]

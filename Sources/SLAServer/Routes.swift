@@ -37,6 +37,7 @@ public struct Routes: Sendable {
             try await handle { try await acknowledge(request, context) }
         }
         router.get("/v1/export") { request, _ in try await handle { try export(request) } }
+        addReportRoutes(to: router)
         return router
     }
 

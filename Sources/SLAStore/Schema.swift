@@ -110,6 +110,10 @@ enum Schema {
                         BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
                     """)
         }
+        migrator.registerMigration("v3-report-index") { db in
+            // Reports and exports select cases by opening time.
+            try db.execute(sql: "CREATE INDEX cases_opened_at ON cases(opened_at)")
+        }
         return migrator
     }
 }

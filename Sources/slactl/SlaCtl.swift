@@ -11,7 +11,8 @@ struct SlaCtl: ParsableCommand {
         version: SLACoreVersion.string,
         subcommands: [
             OpenCommand.self, EventCommand.self, ShowCommand.self, ListCommand.self, EscalationsCommand.self,
-            AckCommand.self, ExportCommand.self, HealthCommand.self, PolicyCommand.self, DeadlineCommand.self,
+            AckCommand.self, ExportCommand.self, ReportCommand.self, HealthCommand.self, PolicyCommand.self,
+            DeadlineCommand.self,
         ]
     )
 

@@ -27,6 +27,13 @@ public struct PolicyErrors: Error, Sendable, CustomStringConvertible {
 /// Reads `policy.toml` into a validated `Policy`, or reports every error with file, line and key.
 public enum PolicyLoader {
     public static func load(text: String, file: String = "policy.toml") throws(PolicyErrors) -> Policy {
+        if let line = TOMLPrecheck.firstNonASCIIOutsideStrings(text) {
+            throw PolicyErrors(errors: [
+                PolicyError(
+                    file: file, line: line, key: "",
+                    message: "a non-ASCII character outside a string or comment: keys must be ASCII (or quoted)")
+            ])
+        }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)

@@ -1,0 +1,96 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import SLACore
+import SLAReports
+import SLAScheduler
+import SLAStore
+
+/// `GET /v1/reports`: the compliance report of a month, an ISO week or a date range, for all
+/// stores or one, as JSON (the default), CSV, HTML or a plain-text table.
+///
+///     /v1/reports?month=2026-10&format=html
+///     /v1/reports?week=2026-W44&store=S01&format=csv
+///     /v1/reports?from=2026-10-01&to=2026-10-31&format=table
+extension Routes {
+    func addReportRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/v1/reports") { request, _ in reportResponse { try report(request) } }
+    }
+
+    func report(_ request: Request) throws -> Response {
+        let query = request.uri.queryParameters
+        var format = ReportFormat.json
+        if let text = query.get("format") {
+            guard let parsed = ReportFormat(rawValue: text) else {
+                throw APIError.badRequest(
+                    "format must be one of: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            format = parsed
+        }
+        let store = query.get("store")
+        if let store, store.isEmpty { throw APIError.badRequest("store must not be empty") }
+        let policy = service.policy
+        guard let calendar = ReportPeriod.referenceCalendar(of: policy) else {
+            throw APIError(status: .internalServerError, code: "no_calendar", message: "the policy has no calendar")
+        }
+        let period: ReportPeriod
+        do {
+            period = try ReportPeriod.parse(
+                month: query.get("month"), week: query.get("week"), from: query.get("from"), to: query.get("to"),
+                in: calendar)
+        } catch {
+            throw APIError(status: .badRequest, code: "bad_period", message: error.message)
+        }
+        let now = clock.now()
+        let cases = try reportRead { try service.store.cases(openedFrom: period.from, to: period.to, store: store) }
+        let entries = try reportRead { try service.store.entries(ofCases: cases.map(\.id)) }
+        let report = ComplianceReport(
+            policy: policy, period: period, store: store, cases: cases, escalations: entries.map(\.escalation),
+            now: now)
+        var headers: HTTPFields = [.contentType: format.contentType]
+        if format == .csv || format == .html {
+            let name = "complaints-\(period.label)\(store.map { "-\($0)" } ?? "").\(format.fileExtension)"
+            let safe = String(name.map { $0.isASCII && ($0.isLetter || $0.isNumber || "-._".contains($0)) ? $0 : "_" })
+            headers[.contentDisposition] = "inline; filename=\"\(safe)\""
+        }
+        return Response(
+            status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: report.render(format))))
+    }
+
+    // MARK: Plumbing (the same error bodies as the other routes)
+
+    private func reportResponse(_ body: () throws -> Response) -> Response {
+        do {
+            return try body()
+        } catch let error as APIError {
+            return reportError(error)
+        } catch {
+            return reportError(APIError(status: .internalServerError, code: "internal", message: "\(error)"))
+        }
+    }
+
+    private func reportRead<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as StoreUnavailable {
+            throw APIError(.unavailable(error))
+        }
+    }
+
+    private func reportError(_ error: APIError) -> Response {
+        struct Body: Encodable {
+            struct Detail: Encodable {
+                var code: String
+                var message: String
+            }
+            var error: Detail
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var data = (try? encoder.encode(Body(error: .init(code: error.code, message: error.message)))) ?? Data()
+        data.append(UInt8(ascii: "\n"))
+        return Response(
+            status: error.status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import GRDB
+import SLACore
+
+/// Reads for the compliance reports: the cases of a period and the queue entries written for them.
+extension Store {
+    /// Cases opened in `[from, to)`, optionally of one store, in opening order.
+    public func cases(openedFrom from: Instant, to: Instant, store: String? = nil) throws -> [Case] {
+        var sql = "SELECT state FROM cases WHERE opened_at >= ? AND opened_at < ?"
+        var arguments: StatementArguments = [from.millis, to.millis]
+        if let store {
+            sql += " AND store = ?"
+            arguments += [store]
+        }
+        sql += " ORDER BY seq"
+        let decoder = self.decoder
+        return try read { db in
+            let cursor = try Data.fetchCursor(db, sql: sql, arguments: arguments)
+            var result: [Case] = []
+            while let data = try cursor.next() {
+                result.append(try decoder.decode(Case.self, from: data))
+            }
+            return result
+        }
+    }
+
+    /// Every queue entry written for these cases, in the order written.
+    public func entries(ofCases caseIDs: [String]) throws -> [QueueEntry] {
+        let ids = Array(Set(caseIDs)).sorted()
+        guard !ids.isEmpty else { return [] }
+        return try read { db in
+            var result: [QueueEntry] = []
+            // SQLite caps the variables of one statement: ask in chunks.
+            var start = 0
+            while start < ids.count {
+                let chunk = Array(ids[start..<min(start + 500, ids.count)])
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+                result += try Row.fetchAll(
+                    db, sql: "SELECT * FROM escalations WHERE case_id IN (\(marks))",
+                    arguments: StatementArguments(chunk)
+                ).map(Self.entry)
+                start += 500
+            }
+            return result.sorted { $0.id < $1.id }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+
+/// `slactl report`: the compliance report slad computes from its records, passed through as slad
+/// renders it (a table, CSV, JSON or one HTML page).
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "The compliance report of a month, a week or a date range: clocks met and breached, escalations, "
+            + "complaints by category, channel and store.",
+        discussion: """
+            Cases count in the period they were opened in (in the stores' time zone), as they stand now.
+            Examples:
+              slactl report --month 2026-10
+              slactl report --week 2026-W44 --store S01 --format csv
+              slactl report --month 2026-10 --format html --output 2026-10.html
+              slactl report --from 2026-06-01 --to 2026-11-30    (the half-year review)
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: "A month, e.g. 2026-10.") var month: String?
+    @Option(help: "An ISO week, e.g. 2026-W44 (Monday to Sunday).") var week: String?
+    @Option(help: "First day of a date range, e.g. 2026-10-01 (with --to).") var from: String?
+    @Option(help: "Last day of a date range, included, e.g. 2026-10-31 (with --from).") var to: String?
+    @Option(help: "Only this store.") var store: String?
+    @Option(help: "table, csv, json or html (default: table; json with --json).") var format: String?
+    @Option(help: "Write to this file (replaced whole, never half-written) instead of standard output.")
+    var output: String?
+
+    static let formats = ["table", "csv", "json", "html"]
+
+    var resolvedFormat: String { format ?? (connection.json ? "json" : "table") }
+
+    func validate() throws {
+        let forms = [month != nil, week != nil, from != nil || to != nil].filter { $0 }.count
+        guard forms == 1 else {
+            throw ValidationError("Give one period: --month 2026-10, --week 2026-W44, or --from and --to dates.")
+        }
+        if (from == nil) != (to == nil) { throw ValidationError("--from and --to go together.") }
+        guard Self.formats.contains(resolvedFormat) else {
+            throw ValidationError("--format must be one of: \(Self.formats.joined(separator: ", ")).")
+        }
+        if connection.json, let format, format != "json" {
+            throw ValidationError("--json asks for --format json, not \(format).")
+        }
+    }
+
+    func run() throws {
+        let path =
+            "/v1/reports"
+            + query([
+                "month": month, "week": week, "from": from, "to": to, "store": store, "format": resolvedFormat,
+            ])
+        let reply: UnixHTTPClient.Reply
+        do {
+            reply = try connection.client.send("GET", path)
+        } catch let error as UnixHTTPClient.Unreachable {
+            printError("slactl: \(error.description)")
+            throw ExitStatus.unreachable
+        }
+        guard (200..<300).contains(reply.status) else {
+            let object = (try? JSONSerialization.jsonObject(with: reply.body)) as? [String: Any]
+            let error = object?["error"] as? [String: Any]
+            let code = error?["code"] as? String ?? "http_\(reply.status)"
+            let message = error?["message"] as? String ?? String(decoding: reply.body, as: UTF8.self)
+            printError("slactl: \(message) [\(code), HTTP \(reply.status)]")
+            throw ExitStatus.refused
+        }
+        guard let output else {
+            FileHandle.standardOutput.write(reply.body)
+            return
+        }
+        do {
+            try reply.body.write(to: URL(fileURLWithPath: output), options: .atomic)
+        } catch {
+            printError("slactl: cannot write \(output): \(error.localizedDescription)")
+            throw ExitStatus.refused
+        }
+    }
+}
