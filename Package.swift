@@ -83,6 +83,7 @@ let package = Package(
             dependencies: [
                 "SLACore", "SLAStore", "SLAScheduler", "SLAServer", "SLASystemd", "SLADelivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: shell

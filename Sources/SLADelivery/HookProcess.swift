@@ -9,7 +9,11 @@ enum HookProcess {
         var stderr: String
     }
 
+    /// A hook that exits without reading its stdin must cost an EPIPE, not the process (SIGPIPE).
+    private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
+
     static func run(_ argv: [String], environment: [String: String], input: Data, timeout: Double) throws -> Outcome {
+        _ = ignoreBrokenPipes
         var stdinPipe: [Int32] = [0, 0]
         var stderrPipe: [Int32] = [0, 0]
         guard pipe(&stdinPipe) == 0, pipe(&stderrPipe) == 0 else { throw POSIXError(.EMFILE) }

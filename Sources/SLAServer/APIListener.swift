@@ -14,10 +14,14 @@ public final class APIListener: @unchecked Sendable {
         case path(String)
         /// A listening socket inherited from systemd.
         case inherited(Int32)
+        /// Store software on other machines: every request must carry `Authorization: Bearer TOKEN`.
+        case tcp(host: String, port: Int, token: String)
     }
 
     /// A connection with no request for this long is closed (slow or idle clients).
     public static let idleTimeout = TimeAmount.seconds(30)
+    /// Connections beyond this many are closed at once, so idle clients cannot starve the others.
+    public static let maxConnections = 512
 
     private let channel: Channel
     private let openConnections: ManagedAtomicCounter
@@ -27,14 +31,27 @@ public final class APIListener: @unchecked Sendable {
         self.openConnections = openConnections
     }
 
-    public static func start(router: Router<BasicRequestContext>, endpoint: Endpoint, logger: Logger) async throws
-        -> APIListener
-    {
+    public static func start(
+        router: Router<APIContext>, endpoint: Endpoint, idleTimeout: TimeAmount = idleTimeout, logger: Logger
+    ) async throws -> APIListener {
         let responder = router.buildResponder()
+        var token: String?
+        if case .tcp(_, _, let required) = endpoint { token = required }
         let http1 = HTTP1Channel(
-            responder: { request, writer, channel in
-                let context = BasicRequestContext(source: .init(channel: channel, logger: logger))
+            responder: { [token] request, writer, channel in
+                var context = APIContext(source: .init(channel: channel, logger: logger))
                 var response: Response
+                if let token {
+                    guard PeerIdentity.authorized(request.headers[.authorization], token: token) else {
+                        let address = channel.remoteAddress?.description ?? "?"
+                        logger.warning("refused a TCP request without the right bearer token from \(address)")
+                        try await writer.write(response: Self.unauthorized.head, body: Self.unauthorized.body)
+                        return
+                    }
+                    context.peer = "tcp \(channel.remoteAddress?.ipAddress ?? "?")"
+                } else {
+                    context.peer = await PeerIdentity.unixPeer(of: channel)
+                }
                 do {
                     response = try await responder.respond(to: request, context: context)
                 } catch {
@@ -47,14 +64,17 @@ public final class APIListener: @unchecked Sendable {
         let counter = ManagedAtomicCounter()
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
-                http1.setup(channel: channel, logger: logger).map { value in
-                    counter.add(1)
-                    Task {
-                        await http1.handle(value: value, logger: logger)
-                        counter.add(-1)
-                    }
+                guard counter.value < maxConnections else {
+                    logger.warning("over \(maxConnections) connections: closing a new one")
+                    return channel.close()
+                }
+                counter.add(1)
+                channel.closeFuture.whenComplete { _ in counter.add(-1) }
+                return http1.setup(channel: channel, logger: logger).map { value in
+                    Task { await http1.handle(value: value, logger: logger) }
                 }
             }
         let channel: Channel
@@ -65,9 +85,18 @@ public final class APIListener: @unchecked Sendable {
             channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
         case .inherited(let descriptor):
             channel = try await bootstrap.withBoundSocket(descriptor).get()
+        case .tcp(let host, let port, _):
+            channel = try await bootstrap.bind(host: host, port: port).get()
         }
         return APIListener(channel: channel, openConnections: counter)
     }
+
+    static let unauthorized = Response(
+        status: .unauthorized,
+        headers: [.contentType: "application/json", .wwwAuthenticate: "Bearer"],
+        body: .init(
+            byteBuffer: ByteBuffer(
+                string: #"{"error":{"code":"unauthorized","message":"a valid bearer token is required"}}"# + "\n")))
 
     /// Stops accepting, then gives requests in flight up to `grace` seconds to be answered.
     public func stop(grace: Double = 5) async {

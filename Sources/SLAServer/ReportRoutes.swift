@@ -13,7 +13,7 @@ import SLAStore
 ///     /v1/reports?week=2026-W44&store=S01&format=csv
 ///     /v1/reports?from=2026-10-01&to=2026-10-31&format=table
 extension Routes {
-    func addReportRoutes(to router: Router<BasicRequestContext>) {
+    func addReportRoutes(to router: Router<APIContext>) {
         router.get("/v1/reports") { request, _ in reportResponse { try report(request) } }
     }
 

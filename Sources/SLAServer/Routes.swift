@@ -22,8 +22,8 @@ public struct Routes: Sendable {
         self.version = version
     }
 
-    public func router() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    public func router() -> Router<APIContext> {
+        let router = Router(context: APIContext.self)
         router.get("/v1/health") { _, _ in try await handle { try health() } }
         router.get("/v1/version") { _, _ in try await handle { try json(["version": version]) } }
         router.post("/v1/cases") { request, context in try await handle { try await openCase(request, context) } }
@@ -56,22 +56,24 @@ public struct Routes: Sendable {
         return try json(view)
     }
 
-    private func openCase(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let body: OpenCaseRequest = try await decode(request, context)
+    private func openCase(_ request: Request, _ context: APIContext) async throws -> Response {
+        var body: OpenCaseRequest = try await decode(request, context)
+        body.actor = Self.actor(claimed: body.actor, peer: context.peer)
         let result = try await write { try await service.open(body) }
         let view = CaseView(result.record, policy: service.policy, now: clock.now(), replayed: result.replayed)
         return try json(view, status: result.replayed ? .ok : .created)
     }
 
-    private func recordEvent(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func recordEvent(_ request: Request, _ context: APIContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        let body: RecordEventRequest = try await decode(request, context)
+        var body: RecordEventRequest = try await decode(request, context)
+        body.actor = Self.actor(claimed: body.actor, peer: context.peer)
         let result = try await write { try await service.record(body, on: id) }
         let view = CaseView(result.record, policy: service.policy, now: clock.now(), replayed: result.replayed)
         return try json(view)
     }
 
-    private func showCase(_ context: BasicRequestContext) throws -> Response {
+    private func showCase(_ context: APIContext) throws -> Response {
         let id = try context.parameters.require("id")
         guard let record = try read({ try service.store.caseRecord(id: id) }) else {
             throw APIError(status: .notFound, code: "unknown_case", message: "no case '\(id)'")
@@ -140,12 +142,12 @@ public struct Routes: Sendable {
         return try json(["entries": entries.map { EntryView($0, time: time) }])
     }
 
-    private func acknowledge(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func acknowledge(_ request: Request, _ context: APIContext) async throws -> Response {
         let idText = try context.parameters.require("id")
         guard let id = Int64(idText) else { throw APIError.badRequest("entry id must be a number") }
         struct Ack: Decodable { var actor: String? }
         let body: Ack = try await decode(request, context, allowEmpty: true) ?? Ack()
-        let actor = body.actor ?? "unknown"
+        let actor = Self.actor(claimed: body.actor, peer: context.peer) ?? "unknown"
         guard let entry = try read({ try service.store.acknowledge(entry: id, by: actor, at: clock.now()) }) else {
             throw APIError(status: .notFound, code: "unknown_entry", message: "no escalation entry \(id)")
         }
@@ -182,6 +184,17 @@ public struct Routes: Sendable {
             return calendar?.instant(date, 0) ?? Instant(seconds: Int64(date.dayNumber) * 86_400)
         }
         return ISO8601.parse(text)
+    }
+
+    /// The audit trail's actor: who the client says it is, and who the kernel says is calling
+    /// (`li via uid 1000 (amy)`), so a shared till account still shows which login sent it.
+    static func actor(claimed: String?, peer: String?) -> String? {
+        switch (claimed, peer) {
+        case (let claimed?, let peer?): return "\(claimed) via \(peer)"
+        case (let claimed?, nil): return claimed
+        case (nil, let peer?): return peer
+        case (nil, nil): return nil
+        }
     }
 
     // MARK: Plumbing
@@ -227,14 +240,14 @@ public struct Routes: Sendable {
         }
     }
 
-    private func decode<T: Decodable>(_ request: Request, _ context: BasicRequestContext) async throws -> T {
+    private func decode<T: Decodable>(_ request: Request, _ context: APIContext) async throws -> T {
         guard let value: T = try await decode(request, context, allowEmpty: false) else {
             throw APIError.badRequest("the request needs a JSON body")
         }
         return value
     }
 
-    private func decode<T: Decodable>(_ request: Request, _ context: BasicRequestContext, allowEmpty: Bool)
+    private func decode<T: Decodable>(_ request: Request, _ context: APIContext, allowEmpty: Bool)
         async throws -> T?
     {
         let buffer: ByteBuffer

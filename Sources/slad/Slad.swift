@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NIOCore
 import SLACore
 import SLADelivery
 import SLAScheduler
@@ -19,6 +20,12 @@ struct Slad: AsyncParsableCommand {
     @Option(help: "The policy file.") var policy = "/etc/slad/policy.toml"
     @Option(help: "Where slad.sqlite lives (default: $STATE_DIRECTORY, else /var/lib/slad).") var stateDir: String?
     @Option(help: "The Unix socket to serve the API on, unless systemd passes one.") var socket = "/run/slad/slad.sock"
+    @Option(help: "Also serve the API over TCP on HOST:PORT, for store software on other machines (off by default).")
+    var listen: String?
+    @Option(help: "The bearer token TCP clients must send (required with --listen; never logged).")
+    var tokenFile: String?
+    @Option(help: "Seconds before a connection that sends nothing is closed.") var idleTimeout = 30
+    @Flag(help: .hidden) var checkPolicyStdin = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
     @Option(help: "Where logs go: auto (the journal under systemd, else stderr), journal, stderr.")
     var logTarget = "auto"
@@ -27,12 +34,20 @@ struct Slad: AsyncParsableCommand {
         guard logTarget == "auto" || JournalLogHandler.Target(rawValue: logTarget) != nil else {
             throw ValidationError("--log-target must be auto, journal or stderr")
         }
+        if let listen, TCPAddress(listen) == nil {
+            throw ValidationError("--listen must be HOST:PORT, such as 0.0.0.0:8470")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be trace, debug, info, notice, warning, error or critical")
         }
     }
 
     func run() async throws {
+        signal(SIGPIPE, SIG_IGN)  // a peer or hook that goes away is an EPIPE to handle, not a crash
+        if checkPolicyStdin {  // the isolated parse of PolicyFile.load: exit 0 valid, 78 refused
+            let text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            throw (try? PolicyLoader.load(text: text, file: "-")) == nil ? ExitCode(78) : ExitCode.success
+        }
         let target = JournalLogHandler.Target(rawValue: logTarget) ?? JournalLogHandler.automaticTarget()
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
@@ -85,7 +100,21 @@ struct Slad: AsyncParsableCommand {
             try SocketPath.prepare(socket)
             endpoint = .path(socket)
         }
-        let listener = try await APIListener.start(router: routes.router(), endpoint: endpoint, logger: logger)
+        let idle = TimeAmount.seconds(Int64(max(1, idleTimeout)))
+        let listener = try await APIListener.start(
+            router: routes.router(), endpoint: endpoint, idleTimeout: idle, logger: logger)
+        var tcpListener: APIListener?
+        if let listen, let address = TCPAddress(listen) {
+            guard let tokenFile, let token = TCPAddress.token(at: tokenFile) else {
+                logger.critical("--listen needs --token-file with a non-empty token: refusing to serve TCP without one")
+                SystemdNotify.failed(errno: EINVAL, status: "--listen without a token file")
+                throw ExitCode(78)
+            }
+            tcpListener = try await APIListener.start(
+                router: routes.router(), endpoint: .tcp(host: address.host, port: address.port, token: token),
+                idleTimeout: idle, logger: logger)
+            logger.notice("also serving on TCP \(listen), bearer token required")
+        }
         logger.notice(
             inherited != nil ? "serving on the socket systemd passed (fd \(inherited!))" : "serving on \(socket)")
 
@@ -118,6 +147,7 @@ struct Slad: AsyncParsableCommand {
         SystemdNotify.stopping()
         logger.notice("stopping: answering requests in flight")
         await listener.stop()
+        await tcpListener?.stop()
         service.stop()
         deliverer.stop()
         if inherited == nil { unlink(socket) }
@@ -127,8 +157,40 @@ struct Slad: AsyncParsableCommand {
 
 /// Reads and validates a policy file.
 enum PolicyFile {
+    struct ParserCrashed: Error, CustomStringConvertible {
+        let path: String
+        let signal: Int32
+        var description: String {
+            "\(path): the TOML parser crashed on this file (signal \(signal)): it is refused; "
+                + "check it with slactl policy check"
+        }
+    }
+
+    /// The parser is first run on the file's bytes in a child process: a parser bug that aborts
+    /// (toml++ asserts on some malformed input) then costs the child, never the daemon.
     static func load(_ path: String) throws -> Policy {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+        child.arguments = ["--check-policy-stdin"]
+        child.environment = ["SWIFT_BACKTRACE": "enable=no"]
+        let input = Pipe()
+        child.standardInput = input
+        child.standardOutput = FileHandle.nullDevice
+        child.standardError = FileHandle.nullDevice
+        if (try? child.run()) != nil {
+            try? input.fileHandleForWriting.write(contentsOf: data)
+            try? input.fileHandleForWriting.close()
+            child.waitUntilExit()
+            if child.terminationReason == .uncaughtSignal {
+                throw ParserCrashed(path: path, signal: child.terminationStatus)
+            }
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw PolicyErrors(errors: [
+                PolicyError(file: path, line: nil, key: "", message: "the file is not UTF-8 text")
+            ])
+        }
         return try PolicyLoader.load(text: text, file: path)
     }
 
@@ -237,5 +299,26 @@ enum SocketPath {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0
             }
         }
+    }
+}
+
+/// `HOST:PORT` for --listen, and the token file it needs.
+struct TCPAddress {
+    let host: String
+    let port: Int
+
+    init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (1...65535).contains(port), colon != text.startIndex
+        else { return nil }
+        self.host = String(text[..<colon])
+        self.port = port
+    }
+
+    /// The token, trimmed; nil when the file is missing or empty.
+    static func token(at path: String) -> String? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return token.isEmpty ? nil : token
     }
 }

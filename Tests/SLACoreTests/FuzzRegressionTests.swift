@@ -15,7 +15,7 @@ import Testing
 
     @Test func crashInputsAreRefusedCleanly() throws {
         let inputs = Self.files("fuzz/regressions").filter { $0.lastPathComponent.hasPrefix("policy-") }
-        #expect(inputs.count >= 2)
+        #expect(inputs.count >= 3)
         for input in inputs {
             let text = String(decoding: try Data(contentsOf: input), as: UTF8.self)
             #expect(throws: PolicyErrors.self) { try PolicyLoader.load(text: text, file: input.lastPathComponent) }
@@ -32,6 +32,15 @@ import Testing
         // Non-ASCII in strings and comments is fine: titles are written in Chinese.
         #expect(TOMLPrecheck.firstNonASCIIOutsideStrings("title = \"服务台\" # 值班主管\nx = '''\n店长\n'''\n") == nil)
         #expect(TOMLPrecheck.firstNonASCIIOutsideStrings("a = \"x\\\"\"\nb = 1\n店 = 2\n") == 3)
+    }
+
+    @Test func aHeaderBrokenOverLinesIsRefusedWithItsLine() {
+        #expect(TOMLPrecheck.check("[[tier]]\nid = \"a\"\n[\ndefaults]\n")?.line == 3)
+        #expect(TOMLPrecheck.check("[calendar.\"my store\"]\nzone = \"UTC\"\n[[tier]] # ok\n") == nil)
+        // Arrays over several lines are values, not headers.
+        #expect(TOMLPrecheck.check("closed = [\n  \"2026-02-16\",\n  [1, 2],\n]\n[x]\n") == nil)
+        #expect(TOMLPrecheck.check("[a.b\n") != nil)
+        #expect(TOMLPrecheck.check("[[a]\n") != nil)
     }
 
     @Test func theSeedCorpusLoadsOrIsRefused() throws {

@@ -8,6 +8,13 @@ public struct PolicyError: Error, Hashable, Sendable, CustomStringConvertible {
     public let key: String
     public let message: String
 
+    public init(file: String, line: Int?, key: String, message: String) {
+        self.file = file
+        self.line = line
+        self.key = key
+        self.message = message
+    }
+
     public var description: String {
         "\(file):\(line.map(String.init) ?? "?"): \(key.isEmpty ? "" : key + ": ")\(message)"
     }
@@ -27,12 +34,8 @@ public struct PolicyErrors: Error, Sendable, CustomStringConvertible {
 /// Reads `policy.toml` into a validated `Policy`, or reports every error with file, line and key.
 public enum PolicyLoader {
     public static func load(text: String, file: String = "policy.toml") throws(PolicyErrors) -> Policy {
-        if let line = TOMLPrecheck.firstNonASCIIOutsideStrings(text) {
-            throw PolicyErrors(errors: [
-                PolicyError(
-                    file: file, line: line, key: "",
-                    message: "a non-ASCII character outside a string or comment: keys must be ASCII (or quoted)")
-            ])
+        if let problem = TOMLPrecheck.check(text) {
+            throw PolicyErrors(errors: [PolicyError(file: file, line: problem.line, key: "", message: problem.message)])
         }
         let root: TOMLTable
         do {
