@@ -134,6 +134,8 @@ stop_bg() {
 
 # start_slad DIR POLICY: starts slad with its state in DIR, socket DIR/slad.sock, log DIR/slad.log
 # (appended to across restarts), and waits until it answers. Sets SLAD_PID, SLAD_SOCK, SLAD_DIR, SLAD_LOG.
+# start_slad DIR POLICY: starts slad (with the extra arguments in the array SLAD_ARGS, if any).
+SLAD_ARGS=()
 start_slad() {
     local dir=$1 policy=$2
     mkdir -p "$dir"
@@ -141,7 +143,7 @@ start_slad() {
     SLAD_SOCK=$dir/slad.sock
     SLAD_LOG=$dir/slad.log
     echo "==== start $(date -u +%H:%M:%S.%3N)" >>"$SLAD_LOG"
-    "$SLAD" --policy "$policy" --state-dir "$dir" --socket "$SLAD_SOCK" 2>>"$SLAD_LOG" &
+    "$SLAD" --policy "$policy" --state-dir "$dir" --socket "$SLAD_SOCK" "${SLAD_ARGS[@]}" 2>>"$SLAD_LOG" &
     SLAD_PID=$!
     _SLAD_PIDS+=("$SLAD_PID")
     [[ " ${_SLAD_LOGS[*]} " == *" $SLAD_LOG "* ]] || _SLAD_LOGS+=("$SLAD_LOG")
