@@ -15,7 +15,7 @@ import Testing
 
     @Test func crashInputsAreRefusedCleanly() throws {
         let inputs = Self.files("fuzz/regressions").filter { $0.lastPathComponent.hasPrefix("policy-") }
-        #expect(inputs.count >= 3)
+        #expect(inputs.count >= 4)
         for input in inputs {
             let text = String(decoding: try Data(contentsOf: input), as: UTF8.self)
             #expect(throws: PolicyErrors.self) { try PolicyLoader.load(text: text, file: input.lastPathComponent) }
@@ -41,6 +41,11 @@ import Testing
         #expect(TOMLPrecheck.check("closed = [\n  \"2026-02-16\",\n  [1, 2],\n]\n[x]\n") == nil)
         #expect(TOMLPrecheck.check("[a.b\n") != nil)
         #expect(TOMLPrecheck.check("[[a]\n") != nil)
+        #expect(TOMLPrecheck.check("[.a]\n")?.line == 1)
+        #expect(TOMLPrecheck.check("x = 1\n.a = 2\n")?.line == 2)
+        #expect(TOMLPrecheck.check("a..b = 2\n") != nil)
+        #expect(TOMLPrecheck.check("w = { .x = 1 }\n") != nil)
+        #expect(TOMLPrecheck.check("w = { x = 1, y.z = \"]\" }\nv = {}\n") == nil)
     }
 
     @Test func theSeedCorpusLoadsOrIsRefused() throws {

@@ -25,10 +25,16 @@ public enum TOMLPrecheck {
         let scalars: [Unicode.Scalar]
         var index = 0
         var line = 1
-        /// Nesting of arrays and inline tables inside a value.
-        var depth = 0
-        /// Only whitespace so far on this line (outside any value nesting).
+        /// Open arrays (`[`) and inline tables (`{`) inside a value, innermost last.
+        var nesting: [Unicode.Scalar] = []
+        /// At the start of a statement: only whitespace so far on this line, outside any value.
         var atLineStart = true
+        /// Inside an inline table, right after `{` or `,`: a key comes next.
+        var expectingInlineKey = false
+
+        static let nonASCII = "a non-ASCII character outside a string or comment: keys must be ASCII (or quoted)"
+        static let brokenHeader = "a table header must be on one line: [name] or [[name]] with a plain or quoted key"
+        static let badKey = "expected a key (letters, digits, _ and -, or a quoted key) and then ="
 
         init(_ scalars: [Unicode.Scalar]) {
             self.scalars = scalars
@@ -41,85 +47,97 @@ public enum TOMLPrecheck {
         mutating func run() -> Problem? {
             while index < scalars.count {
                 let char = scalars[index]
+                if char.value > 0x7F { return Problem(line: line, message: Self.nonASCII) }
                 switch char {
                 case "\n":
                     line += 1
-                    atLineStart = true
+                    atLineStart = nesting.isEmpty
                     index += 1
                 case " ", "\t", "\r":
                     index += 1
                 case "#":
                     while index < scalars.count, scalars[index] != "\n" { index += 1 }
-                case "\"", "'":
-                    atLineStart = false
-                    skipString(char, count: at(1) == char && at(2) == char ? 3 : 1)
-                case "[" where depth == 0 && atLineStart:
-                    if let problem = header() { return problem }
-                case "[", "{":
-                    depth += 1
-                    atLineStart = false
-                    index += 1
-                case "]", "}":
-                    depth = max(0, depth - 1)
-                    atLineStart = false
-                    index += 1
-                default:
-                    if char.value > 0x7F {
-                        return Problem(
-                            line: line,
-                            message: "a non-ASCII character outside a string or comment: keys must be ASCII (or quoted)"
-                        )
+                case "[" where atLineStart:
+                    let start = line
+                    let double = at(1) == "["
+                    index += double ? 2 : 1
+                    guard keyPath(), take("]"), !double || take("]") else {
+                        return Problem(line: start, message: atNonASCII ? Self.nonASCII : Self.brokenHeader)
                     }
                     atLineStart = false
+                case _ where atLineStart || expectingInlineKey:
+                    let start = line
+                    guard keyPath(), take("=") else {
+                        return Problem(line: start, message: atNonASCII ? Self.nonASCII : Self.badKey)
+                    }
+                    atLineStart = false
+                    expectingInlineKey = false
+                case "\"", "'":
+                    skipString(char, count: at(1) == char && at(2) == char ? 3 : 1)
+                case "[", "{":
+                    nesting.append(char)
+                    expectingInlineKey = char == "{" && !skipSpaces(then: "}")
+                    index += 1
+                case "]", "}":
+                    if !nesting.isEmpty { nesting.removeLast() }
+                    index += 1
+                case ",":
+                    expectingInlineKey = nesting.last == "{"
+                    index += 1
+                default:
                     index += 1
                 }
             }
             return nil
         }
 
-        /// A `[table]` or `[[array]]` header: on one line, with keys, dots, spaces and quoted keys only.
-        mutating func header() -> Problem? {
-            let start = line
-            let double = at(1) == "["
-            index += double ? 2 : 1
-            let broken = Problem(
-                line: start,
-                message: "a table header must be on one line: [name] or [[name]] with a plain or quoted key")
-            while index < scalars.count {
-                let char = scalars[index]
-                switch char {
-                case "\n", "#", "[":
-                    return broken
-                case "\"", "'":
+        var atNonASCII: Bool { (at(0)?.value ?? 0) > 0x7F }
+
+        /// `key(.key)*` with spaces around dots, each key plain (A-Z a-z 0-9 _ -) or quoted on one line.
+        mutating func keyPath() -> Bool {
+            repeat {
+                skipBlanks()
+                guard let char = at(0) else { return false }
+                if char == "\"" || char == "'" {
                     let before = line
                     skipString(char, count: 1)
-                    if line != before { return broken }
-                case "]":
-                    if double {
-                        guard at(1) == "]" else { return broken }
-                        index += 2
-                    } else {
+                    guard line == before, index <= scalars.count, scalars[index - 1] == char else { return false }
+                } else {
+                    var length = 0
+                    while let next = at(0), Self.isBare(next) {
                         index += 1
+                        length += 1
                     }
-                    atLineStart = false
-                    return nil
-                default:
-                    let plain = char.properties.isASCIIHexDigit || (char.value < 0x80 && char.properties.isAlphabetic)
-                    guard
-                        plain || char == "_" || char == "-" || char == "." || char == " " || char == "\t"
-                            || (char.value >= 0x30 && char.value <= 0x39)
-                    else {
-                        return char.value > 0x7F
-                            ? Problem(
-                                line: line,
-                                message:
-                                    "a non-ASCII character outside a string or comment: keys must be ASCII (or quoted)")
-                            : broken
-                    }
-                    index += 1
+                    guard length > 0 else { return false }
                 }
+                skipBlanks()
+            } while take(".")
+            return true
+        }
+
+        static func isBare(_ char: Unicode.Scalar) -> Bool {
+            switch char {
+            case "a"..."z", "A"..."Z", "0"..."9", "_", "-": return true
+            default: return false
             }
-            return broken
+        }
+
+        mutating func take(_ char: Unicode.Scalar) -> Bool {
+            skipBlanks()
+            guard at(0) == char else { return false }
+            index += 1
+            return true
+        }
+
+        mutating func skipBlanks() {
+            while let char = at(0), char == " " || char == "\t" { index += 1 }
+        }
+
+        /// Whether only blanks stand between here (an opening `{`) and `closer`: `{}` has no key.
+        func skipSpaces(then closer: Unicode.Scalar) -> Bool {
+            var offset = 1
+            while let char = at(offset), char == " " || char == "\t" { offset += 1 }
+            return at(offset) == closer
         }
 
         /// Skips a string opened by `quote` (1 or 3 of them); basic strings honour backslashes.
