@@ -78,7 +78,8 @@ public final class Deliverer: @unchecked Sendable {
                     continue
                 }
                 inFlight.insert(key)
-                let body = Self.json(due.entry, policy: policy)
+                let contact = policy.delivery.includeContact ? try store.contact(of: due.entry.escalation.caseID) : nil
+                let body = Self.json(due.entry, policy: policy, contact: contact)
                 let timeout = Double(policy.delivery.timeoutMillis) / 1000
                 workers.async {
                     let error = Self.attempt(route.target, entry: due.entry, body: body, timeout: timeout)
@@ -194,18 +195,24 @@ public final class Deliverer: @unchecked Sendable {
     }
 
     /// The entry as receivers get it; `id` lets them drop duplicates (delivery is at least once).
-    static func json(_ entry: QueueEntry, policy: Policy) -> Data {
+    static func json(_ entry: QueueEntry, policy: Policy, contact: CustomerContact? = nil) -> Data {
         let calendar = policy.calendars["store"] ?? policy.calendars.values.first
         func time(_ instant: Instant) -> String {
             ISO8601.format(instant, offsetSeconds: calendar?.offset(at: instant) ?? 0)
         }
         let escalation = entry.escalation
-        let object: [String: Any] = [
+        var object: [String: Any] = [
             "id": entry.id, "case_id": escalation.caseID, "clock": escalation.clock, "cycle": escalation.cycle,
             "tier": escalation.tier, "kind": escalation.kind.rawValue, "store": entry.store,
             "case_kind": entry.caseKind, "due_at": time(escalation.dueAt), "deadline": time(escalation.deadline),
             "written_at": time(entry.writtenAt), "late_ms": entry.lateMillis,
         ]
+        if let contact {
+            var customer: [String: String] = [:]
+            customer["name"] = contact.name
+            customer["phone"] = contact.phone
+            object["customer"] = customer
+        }
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
     }
 }

@@ -9,6 +9,8 @@ public struct OpenCaseRequest: Codable, Sendable, Hashable {
     public var channel: String?
     public var amount: Double?
     public var externalRef: String?
+    /// The customer's name and phone, for the revisit: stored, never logged.
+    public var customer: CustomerContact?
     /// When the case was opened, if not now (a complaint taken by the night desk).
     public var openedAt: Instant?
     public var actor: String?
@@ -17,9 +19,10 @@ public struct OpenCaseRequest: Codable, Sendable, Hashable {
 
     public init(
         kind: String, store: String, category: String? = nil, channel: String? = nil, amount: Double? = nil,
-        externalRef: String? = nil, openedAt: Instant? = nil, actor: String? = nil, note: String? = nil,
-        idempotencyKey: String? = nil
+        externalRef: String? = nil, customer: CustomerContact? = nil, openedAt: Instant? = nil, actor: String? = nil,
+        note: String? = nil, idempotencyKey: String? = nil
     ) {
+        self.customer = customer
         self.kind = kind
         self.store = store
         self.category = category
@@ -33,7 +36,7 @@ public struct OpenCaseRequest: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case kind, store, category, channel, amount, note, actor
+        case kind, store, category, channel, amount, note, actor, customer
         case externalRef = "external_ref"
         case openedAt = "opened_at"
         case idempotencyKey = "idempotency_key"

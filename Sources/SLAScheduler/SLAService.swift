@@ -208,6 +208,7 @@ public final class SLAService: @unchecked Sendable {
                         EventRecord(
                             caseID: id, kind: LifecycleEvent.opened, at: opening.openedAt, recordedAt: now,
                             actor: request.actor, note: request.note, idempotencyKey: request.idempotencyKey))
+                    if let customer = request.customer { batch.contacts[id] = customer }
                     remember(request.idempotencyKey, request.fingerprint, id)
                     outcomes.append(.done(caseID: id, replayed: false))
                 case .event(let caseID, let request, _):

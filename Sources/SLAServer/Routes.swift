@@ -79,7 +79,9 @@ public struct Routes: Sendable {
             throw APIError(status: .notFound, code: "unknown_case", message: "no case '\(id)'")
         }
         let events = try read { try service.store.events(of: id) }
-        return try json(CaseView(record, policy: service.policy, now: clock.now(), events: events))
+        var view = CaseView(record, policy: service.policy, now: clock.now(), events: events)
+        view.customer = try read { try service.store.contact(of: id) }  // only here: one case, asked for
+        return try json(view)
     }
 
     private func listCases(_ request: Request) throws -> Response {

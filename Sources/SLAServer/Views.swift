@@ -19,6 +19,7 @@ struct CaseView: Encodable {
     var nextDue: String?
     var clocks: [ClockView]
     var events: [EventView]?
+    var customer: CustomerContact?
     var replayed: Bool?
 
     init(_ record: Case, policy: Policy, now: Instant, events: [EventRecord]? = nil, replayed: Bool? = nil) {

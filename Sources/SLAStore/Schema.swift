@@ -114,6 +114,17 @@ enum Schema {
             // Reports and exports select cases by opening time.
             try db.execute(sql: "CREATE INDEX cases_opened_at ON cases(opened_at)")
         }
+        migrator.registerMigration("v4-contacts") { db in
+            // Customer contact details, apart from the case state so they are never copied around.
+            try db.execute(
+                sql: """
+                    CREATE TABLE contacts (
+                        case_id TEXT PRIMARY KEY REFERENCES cases(id),
+                        name TEXT,
+                        phone TEXT
+                    )
+                    """)
+        }
         return migrator
     }
 }

@@ -111,6 +111,7 @@ extension Store {
                     arguments: arguments)
                 try db.execute(sql: "DELETE FROM escalations WHERE case_id IN (\(marks))", arguments: arguments)
                 try db.execute(sql: "DELETE FROM events WHERE case_id IN (\(marks))", arguments: arguments)
+                try db.execute(sql: "DELETE FROM contacts WHERE case_id IN (\(marks))", arguments: arguments)
                 try db.execute(sql: "DELETE FROM cases WHERE id IN (\(marks))", arguments: arguments)
             }
             try db.execute(sql: "DELETE FROM purge_in_progress")

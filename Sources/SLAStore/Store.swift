@@ -91,6 +91,11 @@ public final class Store: @unchecked Sendable {
                                 writtenAt: batch.writtenAt, lateMillis: late, state: .pending))
                     }
                 }
+                for (caseID, contact) in batch.contacts {
+                    try db.execute(
+                        sql: "INSERT OR REPLACE INTO contacts (case_id, name, phone) VALUES (?, ?, ?)",
+                        arguments: [caseID, contact.name, contact.phone])
+                }
                 for answer in batch.answers {
                     try db.execute(
                         sql: """
@@ -297,6 +302,15 @@ public final class Store: @unchecked Sendable {
                 IdempotentAnswer(
                     key: $0["key"], fingerprint: $0["fingerprint"], status: $0["status"],
                     response: [UInt8]($0["response"] as Data))
+            }
+        }
+    }
+
+    /// The customer's contact details of a case, if any were given.
+    public func contact(of caseID: String) throws -> CustomerContact? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT name, phone FROM contacts WHERE case_id = ?", arguments: [caseID]).map {
+                CustomerContact(name: $0["name"], phone: $0["phone"])
             }
         }
     }

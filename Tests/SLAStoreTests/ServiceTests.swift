@@ -315,4 +315,25 @@ struct Fixture {
         #expect(try service.store.integrityCheck() == "ok")
         service.stop()
     }
+
+    @Test func customerContactsStayInTheStoreAndGoWithTheirCase() async throws {
+        let fixture = Fixture()
+        let service = try fixture.service()
+        _ = try service.start()
+        let contact = CustomerContact(name: "Wang Fang", phone: "13800138000")
+        let id = try await service.open(OpenCaseRequest(kind: "fast", store: "S1", customer: contact)).record.id
+        #expect(try service.store.contact(of: id) == contact)
+        fixture.clock.advance(seconds: 10)
+        service.runDue()
+        // Nowhere else: not in the case state, the event log or the queue.
+        let state = try JSONEncoder().encode(try #require(try service.store.caseRecord(id: id)))
+        #expect(!String(decoding: state, as: UTF8.self).contains("13800138000"))
+        #expect(try service.store.events(of: id).allSatisfy { ($0.note ?? "").isEmpty && $0.actor == nil })
+        #expect(try !service.store.entries(EntryFilter(caseID: id)).isEmpty)
+        _ = try await service.record(RecordEventRequest(kind: "closed"), on: id)
+        fixture.clock.advance(seconds: 800 * 86_400)
+        #expect(try service.store.purge(closedBefore: fixture.clock.now().adding(seconds: -730 * 86_400)) == 1)
+        #expect(try service.store.contact(of: id) == nil)
+        service.stop()
+    }
 }

@@ -10,6 +10,8 @@ public struct DeliveryPolicy: Hashable, Sendable {
     public var maxBackoffMillis: Int64 = 600_000
     /// How long a hook may run or a webhook may take.
     public var timeoutMillis: Int64 = 10_000
+    /// Whether pushed entries carry the customer's contact details (off: they never leave the store).
+    public var includeContact = false
     public var routes: [DeliveryRoute] = []
 
     public init() {}
@@ -59,7 +61,16 @@ extension PolicyReader {
         var delivery = DeliveryPolicy()
         guard let table = root else { return delivery }
         let path = "delivery"
-        checkKeys(table, allowed: ["max-attempts", "backoff", "max-backoff", "timeout", "route"], path: path)
+        checkKeys(
+            table, allowed: ["max-attempts", "backoff", "max-backoff", "timeout", "route", "include-contact"],
+            path: path)
+        if let value = table["include-contact"] {
+            if let flag = value.bool {
+                delivery.includeContact = flag
+            } else {
+                fail(path + ".include-contact", "expected true or false")
+            }
+        }
         if let value = table["max-attempts"] {
             if let attempts = value.int, attempts >= 1, attempts <= 100 {
                 delivery.maxAttempts = attempts
