@@ -46,6 +46,8 @@ let package = Package(
             ],
             swiftSettings: shell
         ),
+        // Reads a policy file with the TOML parse isolated in a child process (toml++ can abort).
+        .target(name: "SLAPolicyFile", dependencies: ["SLACore"], swiftSettings: shell),
         // Pushes queue entries to people: exec hooks and webhooks, at least once, with backoff.
         .target(
             name: "SLADelivery",
@@ -81,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "slad",
             dependencies: [
-                "SLACore", "SLAStore", "SLAScheduler", "SLAServer", "SLASystemd", "SLADelivery",
+                "SLACore", "SLAStore", "SLAScheduler", "SLAServer", "SLASystemd", "SLADelivery", "SLAPolicyFile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -91,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "slactl",
             dependencies: [
-                "SLACore",
+                "SLACore", "SLAPolicyFile",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: shell

@@ -43,11 +43,13 @@ import SLAScheduler
             let before = record
             do {
                 _ = try engine.record(event.kind, at: event.at ?? now, on: &record, now: now)
+                // A recorded event brings the case up to `now`: nothing more may fall due at `now`.
+                let again = engine.advance(&record, to: now)
+                precondition(again.isEmpty, "advancing twice to the same instant emitted again: \(event) \(again)")
             } catch {
                 precondition(record == before, "a refused event changed the case")
+                _ = engine.advance(&record, to: now)
             }
-            let effects = engine.advance(&record, to: now)
-            precondition(effects.isEmpty, "advancing twice to the same instant emitted again")
         }
         return 0
     }

@@ -1,10 +1,20 @@
 import ArgumentParser
 import SLACore
+import SLAPolicyFile
 
 struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy", abstract: "Check or show a policy file.",
-        subcommands: [Check.self, Show.self])
+        subcommands: [Check.self, Show.self, ParseStandardInput.self])
+
+    /// The isolated parse of `loadPolicy` (see SLAPolicyFile): not for people.
+    struct ParseStandardInput: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "parse-stdin", shouldDisplay: false)
+
+        func run() throws {
+            throw ExitCode(PolicyFile.runChild())
+        }
+    }
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(

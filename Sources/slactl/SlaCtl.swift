@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SLACore
+import SLAPolicyFile
 
 @main
 struct SlaCtl: ParsableCommand {
@@ -46,19 +47,16 @@ func defaultPolicyPath() -> String {
 
 /// Reads and validates a policy file; prints every error as `file:line: key: message`.
 func loadPolicy(_ path: String) throws -> Policy {
-    let text: String
     do {
-        text = try String(contentsOfFile: path, encoding: .utf8)
+        return try PolicyFile.load(path, childArguments: ["policy", "parse-stdin"])
+    } catch let error as PolicyErrors {
+        printError(error.description)
+    } catch let error as PolicyFile.ParserCrashed {
+        printError(error.description)
     } catch {
         printError("\(path): cannot read: \(error.localizedDescription)")
-        throw ExitStatus.refused
     }
-    do {
-        return try PolicyLoader.load(text: text, file: path)
-    } catch {
-        printError(error.description)
-        throw ExitStatus.refused
-    }
+    throw ExitStatus.refused
 }
 
 func printError(_ text: String) {

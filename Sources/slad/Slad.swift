@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import SLACore
 import SLADelivery
+import SLAPolicyFile
 import SLAScheduler
 import SLAServer
 import SLAStore
@@ -44,10 +45,7 @@ struct Slad: AsyncParsableCommand {
 
     func run() async throws {
         signal(SIGPIPE, SIG_IGN)  // a peer or hook that goes away is an EPIPE to handle, not a crash
-        if checkPolicyStdin {  // the isolated parse of PolicyFile.load: exit 0 valid, 78 refused
-            let text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-            throw (try? PolicyLoader.load(text: text, file: "-")) == nil ? ExitCode(78) : ExitCode.success
-        }
+        if checkPolicyStdin { throw ExitCode(PolicyFile.runChild()) }  // the isolated parse of PolicyFile.load
         let target = JournalLogHandler.Target(rawValue: logTarget) ?? JournalLogHandler.automaticTarget()
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
@@ -155,43 +153,10 @@ struct Slad: AsyncParsableCommand {
     }
 }
 
-/// Reads and validates a policy file.
-enum PolicyFile {
-    struct ParserCrashed: Error, CustomStringConvertible {
-        let path: String
-        let signal: Int32
-        var description: String {
-            "\(path): the TOML parser crashed on this file (signal \(signal)): it is refused; "
-                + "check it with slactl policy check"
-        }
-    }
-
-    /// The parser is first run on the file's bytes in a child process: a parser bug that aborts
-    /// (toml++ asserts on some malformed input) then costs the child, never the daemon.
+/// The policy file, parsed in isolation first (see SLAPolicyFile), and reloaded on SIGHUP.
+extension PolicyFile {
     static func load(_ path: String) throws -> Policy {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: "/proc/self/exe")
-        child.arguments = ["--check-policy-stdin"]
-        child.environment = ["SWIFT_BACKTRACE": "enable=no"]
-        let input = Pipe()
-        child.standardInput = input
-        child.standardOutput = FileHandle.nullDevice
-        child.standardError = FileHandle.nullDevice
-        if (try? child.run()) != nil {
-            try? input.fileHandleForWriting.write(contentsOf: data)
-            try? input.fileHandleForWriting.close()
-            child.waitUntilExit()
-            if child.terminationReason == .uncaughtSignal {
-                throw ParserCrashed(path: path, signal: child.terminationStatus)
-            }
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw PolicyErrors(errors: [
-                PolicyError(file: path, line: nil, key: "", message: "the file is not UTF-8 text")
-            ])
-        }
-        return try PolicyLoader.load(text: text, file: path)
+        try load(path, childArguments: ["--check-policy-stdin"])
     }
 
     /// SIGHUP: a valid policy replaces the old one; a broken one is refused and the old one stays.

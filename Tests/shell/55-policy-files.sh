@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Broken policy files, including those that make the TOML parser (toml++) abort: slactl reports
+# them and exits 1 (never crashes), and a running slad refuses them on reload and keeps its old
+# policy. The parser runs in a child process first (SLAPolicyFile), so its abort costs only that.
+set -euo pipefail
+source "$(dirname "$0")/lib.bash"
+test_init policy-files
+
+for file in Tests/fuzz/parser-aborts/* Tests/fuzz/regressions/*; do
+    set +e
+    out=$("$SLACTL" policy check "$file" 2>&1)
+    code=$?
+    set -e
+    check_eq "slactl policy check refuses $(basename "$file") with exit 1 (not a crash)" 1 "$code"
+done
+
+cp "$FIXTURES/fast.toml" "$TEST_TMP/policy.toml"
+start_slad "$TEST_TMP/state" "$TEST_TMP/policy.toml"
+PID=$SLAD_PID
+cp Tests/fuzz/parser-aborts/value-terminator-assert.toml "$TEST_TMP/policy.toml"
+kill -HUP "$PID"
+sleep 1
+check "slad is still running after a reload of a file that aborts the parser" kill -0 "$PID"
+check_contains "the journal says the policy was refused" "policy refused" "$(cat "$SLAD_LOG")"
+req POST /v1/cases '{"kind":"fast","store":"S1"}'
+check_eq "the old policy is still in force (kind fast opens)" 201 "$STATUS"
+cp "$FIXTURES/fast.toml" "$TEST_TMP/policy.toml"
+kill -HUP "$PID"
+sleep 1
+check_contains "a good policy is then reloaded" "policy reloaded" "$(cat "$SLAD_LOG")"
+stop_slad
+summary
