@@ -24,6 +24,7 @@ final class Receiver: @unchecked Sendable {
 
     init(failures: Int) throws {
         failuresLeft = failures
+        signal(SIGPIPE, SIG_IGN)  // a client that hangs up early must not kill the test process
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
