@@ -18,16 +18,28 @@ struct ConnectionOptions: ParsableArguments {
     /// Sends a request; daemon refusals exit 1 with its message, an unreachable daemon exits 3.
     func call(_ method: String, _ path: String, body: [String: Any?]? = nil) throws -> [String: Any] {
         let data = try body.map { try JSONSerialization.data(withJSONObject: $0.compactMapValues { $0 }) }
+        let reply = try send(method, path, body: data)
+        if json { print(String(decoding: reply.body, as: UTF8.self), terminator: "") }
+        return (try? JSONSerialization.jsonObject(with: reply.body)) as? [String: Any] ?? [:]
+    }
+
+    /// GETs a body as slad renders it (CSV, HTML, JSON lines), for writing out unchanged.
+    func fetch(_ path: String) throws -> Data {
+        try send("GET", path, body: nil).body
+    }
+
+    /// One request; only 2xx answers come back.
+    private func send(_ method: String, _ path: String, body: Data?) throws -> UnixHTTPClient.Reply {
         let reply: UnixHTTPClient.Reply
         do {
-            reply = try client.send(method, path, json: data)
+            reply = try client.send(method, path, json: body)
         } catch let error as UnixHTTPClient.Unreachable {
             printError("slactl: \(error.description)")
             throw ExitStatus.unreachable
         }
-        let object = (try? JSONSerialization.jsonObject(with: reply.body)) as? [String: Any] ?? [:]
         guard (200..<300).contains(reply.status) else {
-            let error = object["error"] as? [String: Any]
+            let object = (try? JSONSerialization.jsonObject(with: reply.body)) as? [String: Any]
+            let error = object?["error"] as? [String: Any]
             let code = error?["code"] as? String ?? "http_\(reply.status)"
             let message = error?["message"] as? String ?? String(decoding: reply.body, as: UTF8.self)
             if json {
@@ -37,8 +49,21 @@ struct ConnectionOptions: ParsableArguments {
             }
             throw ExitStatus.refused
         }
-        if json { print(String(decoding: reply.body, as: UTF8.self), terminator: "") }
-        return object
+        return reply
+    }
+}
+
+/// Writes a body to `output` (replaced whole, never half-written), or to standard output.
+func emit(_ data: Data, to output: String?) throws {
+    guard let output else {
+        FileHandle.standardOutput.write(data)
+        return
+    }
+    do {
+        try data.write(to: URL(fileURLWithPath: output), options: .atomic)
+    } catch {
+        printError("slactl: cannot write \(output): \(error.localizedDescription)")
+        throw ExitStatus.refused
     }
 }
 
@@ -228,22 +253,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Write to this file instead of standard output.") var output: String?
 
     func run() throws {
-        let reply: UnixHTTPClient.Reply
-        do {
-            reply = try connection.client.send("GET", "/v1/export" + query(["from": from, "to": to]))
-        } catch let error as UnixHTTPClient.Unreachable {
-            printError("slactl: \(error.description)")
-            throw ExitStatus.unreachable
-        }
-        guard reply.status == 200 else {
-            printError("slactl: \(String(decoding: reply.body, as: UTF8.self))")
-            throw ExitStatus.refused
-        }
-        if let output {
-            try reply.body.write(to: URL(fileURLWithPath: output))
-        } else {
-            FileHandle.standardOutput.write(reply.body)
-        }
+        try emit(try connection.fetch("/v1/export" + query(["from": from, "to": to])), to: output)
     }
 }
 

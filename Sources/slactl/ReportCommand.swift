@@ -51,30 +51,6 @@ struct ReportCommand: ParsableCommand {
             + query([
                 "month": month, "week": week, "from": from, "to": to, "store": store, "format": resolvedFormat,
             ])
-        let reply: UnixHTTPClient.Reply
-        do {
-            reply = try connection.client.send("GET", path)
-        } catch let error as UnixHTTPClient.Unreachable {
-            printError("slactl: \(error.description)")
-            throw ExitStatus.unreachable
-        }
-        guard (200..<300).contains(reply.status) else {
-            let object = (try? JSONSerialization.jsonObject(with: reply.body)) as? [String: Any]
-            let error = object?["error"] as? [String: Any]
-            let code = error?["code"] as? String ?? "http_\(reply.status)"
-            let message = error?["message"] as? String ?? String(decoding: reply.body, as: UTF8.self)
-            printError("slactl: \(message) [\(code), HTTP \(reply.status)]")
-            throw ExitStatus.refused
-        }
-        guard let output else {
-            FileHandle.standardOutput.write(reply.body)
-            return
-        }
-        do {
-            try reply.body.write(to: URL(fileURLWithPath: output), options: .atomic)
-        } catch {
-            printError("slactl: cannot write \(output): \(error.localizedDescription)")
-            throw ExitStatus.refused
-        }
+        try emit(try connection.fetch(path), to: output)
     }
 }
