@@ -27,6 +27,7 @@ struct Slad: AsyncParsableCommand {
     var tokenFile: String?
     @Option(help: "Seconds before a connection that sends nothing is closed.") var idleTimeout = 30
     @Flag(help: .hidden) var checkPolicyStdin = false
+    @Flag(help: .hidden) var benchNoPersist = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
     @Option(help: "Where logs go: auto (the journal under systemd, else stderr), journal, stderr.")
     var logTarget = "auto"
@@ -74,7 +75,7 @@ struct Slad: AsyncParsableCommand {
             throw ExitCode(73)  // EX_CANTCREAT
         }
 
-        let service = SLAService(policy: loadedPolicy, store: store, logger: logger)
+        let service = SLAService(policy: loadedPolicy, store: store, logger: logger, persist: !benchNoPersist)
         SystemdNotify.extendTimeout(seconds: 120)  // recovery of a large store takes a while
         let report = try service.start()
         let recovered = "recovered \(report.cases) cases and \(report.runningClocks) running clocks; "
@@ -121,13 +122,15 @@ struct Slad: AsyncParsableCommand {
         }
         var lastStatus = ""
         service.startHeartbeat(every: 1) { status in
-            let line = StatusLine.render(status, pending: try? store.counts().pendingEntries)
+            let line = StatusLine.render(status, pending: try? store.counts().pendingEntries, policy: service.policy)
             if line != lastStatus {
                 SystemdNotify.status(line)
                 lastStatus = line
             }
         }
-        SystemdNotify.ready(status: StatusLine.render(service.status(), pending: try? store.counts().pendingEntries))
+        SystemdNotify.ready(
+            status: StatusLine.render(
+                service.status(), pending: try? store.counts().pendingEntries, policy: service.policy))
 
         let signals = SignalWaiter([SIGHUP, SIGTERM, SIGINT])
         while true {
@@ -180,10 +183,13 @@ extension PolicyFile {
 
 /// `systemctl status slad`: "42 open cases, 97 clocks running, next due 14:32 (C-1042 first-response)".
 enum StatusLine {
-    static func render(_ status: ServiceStatus, pending: Int?) -> String {
+    static func render(_ status: ServiceStatus, pending: Int?, policy: Policy) -> String {
         var line = "\(status.activeCases) open cases, \(status.runningClocks) clocks running"
         if let due = status.nextDue, let caseID = status.nextCase, let clock = status.nextClock {
-            line += ", next due \(ISO8601.format(due, offsetSeconds: 0)) (\(caseID) \(clock))"
+            // In the stores' own zone, as staff read their clocks.
+            let calendar = policy.calendars["store"] ?? policy.calendars.values.first
+            line +=
+                ", next due \(ISO8601.format(due, offsetSeconds: calendar?.offset(at: due) ?? 0)) (\(caseID) \(clock))"
         }
         if let pending { line += ", \(pending) entries pending" }
         if let failure = status.lastFailure { line += "; STORE FAILING: \(failure)" }
