@@ -17,6 +17,8 @@ public final class SLAService: @unchecked Sendable {
     public let notifier = EntryNotifier()
     private let clock: WallClock
     private let logger: Logger
+    /// False only for benchmarks (`slad --bench-no-persist`): drains skip the commit.
+    private let persist: Bool
     private let queue = DispatchQueue(label: "slad.scheduler", qos: .userInitiated)
     private var timer: DispatchSourceTimer?
 
@@ -48,11 +50,14 @@ public final class SLAService: @unchecked Sendable {
         case failed(Error)
     }
 
-    public init(policy: Policy, store: Store, clock: WallClock = SystemClock(), logger: Logger) {
+    public init(
+        policy: Policy, store: Store, clock: WallClock = SystemClock(), logger: Logger, persist: Bool = true
+    ) {
         self.engine = Engine(policy: policy)
         self.store = store
         self.clock = clock
         self.logger = logger
+        self.persist = persist
     }
 
     public var policy: Policy { lock.withLock { engine.policy } }
@@ -252,7 +257,7 @@ public final class SLAService: @unchecked Sendable {
         batch.writtenAt = clock.now()
         let written: [QueueEntry]
         do {
-            written = try store.commit(batch)
+            written = persist ? try store.commit(batch) : []
             lastFailure = nil
         } catch {
             // Back to the committed state: nothing answered, nothing logged, all retried.
@@ -276,6 +281,7 @@ public final class SLAService: @unchecked Sendable {
         for case .done(let caseID, false) in outcomes where originals[caseID] == .some(nil) { logOpened(caseID) }
         for effect in effects { log(effect) }
         for entry in written { log(entry) }
+        if !persist { for escalation in batch.escalations { logUnpersisted(escalation, at: batch.writtenAt) } }
         if let last = written.last { notifier.published(upTo: last.id) }
         for id in touched where cases[id]?.status == .closed && cases[id]?.nextDue == nil {
             cases[id] = nil  // nothing left to watch: it lives on in the store only
@@ -417,6 +423,17 @@ public final class SLAService: @unchecked Sendable {
             metadata["message_id"] = "\(MessageID.escalated)"
             logger.warning("\(name) still overdue, escalated to \(escalation.tier)\(late)", metadata: metadata)
         }
+    }
+
+    /// `--bench-no-persist`: an escalation that was not written, logged like an entry, with its lateness.
+    private func logUnpersisted(_ escalation: Escalation, at writtenAt: Instant) {
+        var metadata = fields(escalation.caseID, clock: escalation.clock)
+        metadata["sla_tier"] = "\(escalation.tier)"
+        metadata["sla_due"] = "\(escalation.dueAt)"
+        metadata["sla_late_ms"] = "\(max(0, writtenAt - escalation.dueAt))"
+        logger.warning(
+            "\(escalation.caseID) \(escalation.clock) \(escalation.kind) to \(escalation.tier), not persisted",
+            metadata: metadata)
     }
 
     private func logStoreFailure(_ message: String) {
