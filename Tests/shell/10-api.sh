@@ -9,6 +9,8 @@ test_init api
 start_slad "$TEST_TMP/state" "$FIXTURES/fast.toml"
 export SLAD_SOCKET=$SLAD_SOCK
 export USER=shell-tester
+# What the kernel says about us (SO_PEERCRED): slad records it beside the actor a client claims.
+PEER="uid $(id -u) ($(id -un))"
 
 check_eq "the socket is born mode 0660" 660 "$(stat -c %a "$SLAD_SOCK")"
 check_eq "the store is owner-only (0600)" 600 "$(stat -c %a "$SLAD_DIR/slad.sqlite")"
@@ -126,7 +128,7 @@ check "slactl open --json prints valid JSON" is_json "$OUT"
 check_eq "slactl open --json is the case, kind slow" slow "$(jget "$OUT" 'd["kind"]')"
 S2=$(jget "$OUT" 'd["id"]')
 req GET "/v1/cases/$S2"
-check_eq "slactl open records \$USER as the actor" shell-tester "$(jget "$BODY" 'd["events"][0]["actor"]')"
+check_eq "slactl open records \$USER as the actor, with the peer's uid" "shell-tester via $PEER" "$(jget "$BODY" 'd["events"][0]["actor"]')"
 
 OUT=$("$SLACTL" event "$S" done --note "called back")
 check_contains "slactl event prints the case with its clock met" met "$OUT"
@@ -158,17 +160,17 @@ SUP_ID=$(jget "$SUP" 'd["id"]')
 OUT=$("$SLACTL" ack "$SUP_ID" --actor alice)
 check_contains "slactl ack says who acknowledged" "acknowledged by alice" "$OUT"
 J=$(entries "$A")
-check_eq "the ack is recorded: state and actor" "acknowledged alice" \
+check_eq "the ack is recorded: state and actor" "acknowledged alice via $PEER" \
     "$(jget "$J" '[e["state"] + " " + e["acked_by"] for e in d["entries"] if e["id"]=='"$SUP_ID"'][0]')"
 check_match "the ack is recorded: acked_at" '^20' "$(jget "$J" '[e.get("acked_at") for e in d["entries"] if e["id"]=='"$SUP_ID"'][0]')"
 "$SLACTL" ack "$SUP_ID" --actor bob >/dev/null
 req GET "/v1/escalations?case=$A"
-check_eq "a second ack keeps the first actor" alice \
+check_eq "a second ack keeps the first actor" "alice via $PEER" \
     "$(jget "$BODY" '[e["acked_by"] for e in d["entries"] if e["id"]=='"$SUP_ID"'][0]')"
 WARN_ID=$(jget "$J" '[e["id"] for e in d["entries"] if e["kind"]=="warning"][0]')
 "$SLACTL" ack "$WARN_ID" >/dev/null
 req GET "/v1/escalations?case=$A"
-check_eq "slactl ack without --actor records \$USER" shell-tester \
+check_eq "slactl ack without --actor records \$USER" "shell-tester via $PEER" \
     "$(jget "$BODY" '[e["acked_by"] for e in d["entries"] if e["id"]=='"$WARN_ID"'][0]')"
 OUT=$("$SLACTL" escalations --pending --json)
 check_eq "acknowledged entries are not pending" "[]" \
