@@ -252,7 +252,8 @@ LAST=$(jget "$BODY" 'd["id"]')
 req POST "/v1/cases/$LAST/events" '{"kind":"done","actor":"店长 Zhang","note":"顾客满意 \"quoted\" \\ ✓"}'
 check_status "an event with a non-ASCII actor and note: 200" 200
 req GET "/v1/cases/$LAST"
-check_eq "the actor and note come back as they were sent" '店长 Zhang|顾客满意 "quoted" \ ✓' \
+check_eq "the actor and note come back as they were sent (the actor with the peer's uid)" \
+    "店长 Zhang via uid $(id -u) ($(id -un))|"'顾客满意 "quoted" \ ✓' \
     "$(jget "$BODY" 'd["events"][-1]["actor"] + "|" + d["events"][-1]["note"]')"
 check_eq "PRAGMA integrity_check" ok "$(sql 'PRAGMA integrity_check')"
 check "slad is still running" kill -0 "$SLAD_PID"
