@@ -39,6 +39,12 @@ struct DeadlineHeap {
         return nil
     }
 
+    /// The earliest scheduled instant and its case.
+    mutating func earliestEntry() -> (Instant, String)? {
+        guard let due = earliest(), let top = heap.min else { return nil }
+        return (due, top.caseID)
+    }
+
     /// Removes and returns every case due at or before `now`.
     mutating func popDue(_ now: Instant) -> [String] {
         var due: [String] = []

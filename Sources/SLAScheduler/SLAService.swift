@@ -7,6 +7,11 @@ import SLAStore
 /// The daemon's heart: the engine's working set of active cases, the deadline heap, the one
 /// Dispatch timer, and the group commit that makes every change durable before it is answered.
 ///
+/// Only cases with something due soon (`hotWindowMillis`) or just touched are kept whole in memory;
+/// the heap holds every case with a running clock as (instant, id), and a case is read back from
+/// the store when it falls due or is written to. That keeps a million running clocks in tens of
+/// megabytes, and makes recovery a scan of two columns.
+///
 /// Everything that changes state runs on one serial queue. Writes from the API wait in `pending`;
 /// one drain takes all of them, plus every case whose deadline has come, applies them to the
 /// engine, and commits them in a single transaction (group commit). Only then are callers answered
@@ -23,7 +28,12 @@ public final class SLAService: @unchecked Sendable {
     private var timer: DispatchSourceTimer?
 
     // Owned by `queue`.
+    /// The hot cases: due within `hotWindowMillis`, or just written.
     private var cases: [String: Case] = [:]
+    /// Running clocks and open cases in all, kept up to date from each committed change.
+    private var runningClocks = 0
+    private var openCases = 0
+    private var nextPrefetch = Instant(millis: 0)
     private var heap = DeadlineHeap()
     private var nextSequence: Int64 = 0
     private var lastFailure: String?
@@ -39,6 +49,9 @@ public final class SLAService: @unchecked Sendable {
     public static let maxTimerSpanMillis: Int64 = 2_000
     /// After a failed commit, what fell due is retried this often.
     static let retryMillis: Int64 = 1_000
+    /// Cases due within this are kept in memory (read ahead every `prefetchEveryMillis`).
+    static let hotWindowMillis: Int64 = 600_000
+    static let prefetchEveryMillis: Int64 = 60_000
 
     private enum PendingWrite {
         case open(OpenCaseRequest, CheckedContinuation<WriteResult, Error>)
@@ -69,25 +82,31 @@ public final class SLAService: @unchecked Sendable {
 
     // MARK: Start and stop
 
-    /// Loads every running clock from the store, writes once what fell due while slad was down,
-    /// and arms the timer.
+    /// Loads every running clock's next instant from the store, writes once what fell due while
+    /// slad was down, and arms the timer.
     public func start() throws -> RecoveryReport {
         try queue.sync {
             nextSequence = try store.lastCaseSequence()
+            openCases = try store.counts().openCases
             let engine = lock.withLock { self.engine }
             let now = clock.now()
+            for (id, due, running) in try store.scheduleIndex() {
+                heap.schedule(id, at: due)
+                runningClocks += running
+            }
             var batch = WriteBatch(writtenAt: now)
-            var runningClocks = 0
-            for var record in try store.activeCases() {
+            for var record in try store.casesDue(after: nil, upTo: now.adding(millis: Self.hotWindowMillis)) {
+                let before = record.runningClockCount
                 let effects = engine.advance(&record, to: now)
                 if !effects.isEmpty {
                     batch.cases.append(record)
                     batch.escalations += effects.compactMap(\.escalation)
                 }
-                runningClocks += record.clocks.filter { $0.nextDue != nil }.count
+                runningClocks += record.runningClockCount - before
                 cases[record.id] = record
                 heap.schedule(record.id, at: record.nextDue)
             }
+            nextPrefetch = now.adding(millis: Self.prefetchEveryMillis)
             batch.writtenAt = clock.now()
             let written = try store.commit(batch)
             for entry in written { log(entry) }
@@ -97,9 +116,19 @@ public final class SLAService: @unchecked Sendable {
             timer.activate()
             armTimer()
             return RecoveryReport(
-                cases: cases.count, runningClocks: runningClocks, lateEntries: written.count,
+                cases: openCases, runningClocks: runningClocks, lateEntries: written.count,
                 maxLateMillis: written.map(\.lateMillis).max() ?? 0)
         }
+    }
+
+    /// Reads ahead, once a minute, the cases that fall due within the hot window.
+    private func prefetch(_ now: Instant) {
+        guard now >= nextPrefetch else { return }
+        nextPrefetch = now.adding(millis: Self.prefetchEveryMillis)
+        guard let upcoming = try? store.casesDue(after: now, upTo: now.adding(millis: Self.hotWindowMillis)) else {
+            return
+        }
+        for record in upcoming where cases[record.id] == nil { cases[record.id] = record }
     }
 
     /// Refuses new writes, commits those already taken, and stops the timer.
@@ -160,19 +189,23 @@ public final class SLAService: @unchecked Sendable {
         }
         let now = clock.now()
         var batch = WriteBatch(writtenAt: now)
+        // Each touched case as committed before this drain (nil: opened in it), and which were hot.
         var originals: [String: Case?] = [:]
+        var wereHot: Set<String> = []
         var touched: [String] = []
         let sequenceBefore = nextSequence
         var outcomes: [Outcome] = []
         var keysInBatch: [String: (fingerprint: String, caseID: String)] = [:]
         var effects: [Effect] = []
 
-        func touch(_ id: String) {
+        func touch(_ id: String, committed: Case?) {
             if originals[id] == nil {
-                originals[id] = .some(cases[id])
+                originals[id] = .some(committed)
+                if cases[id] != nil { wereHot.insert(id) }
                 touched.append(id)
             }
         }
+        prefetch(now)
         /// A retried write with a known key is answered as before, and not applied again.
         func replay(_ key: String?, _ fingerprint: String) throws -> Outcome? {
             guard let key else { return nil }
@@ -206,7 +239,7 @@ public final class SLAService: @unchecked Sendable {
                         openedAt: request.openedAt ?? now)
                     let (record, opened) = try engine.open(opening, now: now)
                     nextSequence += 1
-                    touch(id)
+                    touch(id, committed: nil)
                     cases[id] = record
                     effects += opened
                     batch.events.append(
@@ -222,12 +255,13 @@ public final class SLAService: @unchecked Sendable {
                         outcomes.append(answer)
                         continue
                     }
-                    guard var record = try cases[caseID] ?? store.caseRecord(id: caseID) else {
+                    guard let committed = try cases[caseID] ?? store.caseRecord(id: caseID) else {
                         throw ServiceError.rule(.unknownCase(caseID))
                     }
+                    var record = committed
                     let at = request.at ?? now
                     effects += try engine.record(request.kind, at: at, on: &record, now: now)
-                    touch(caseID)
+                    touch(caseID, committed: originals[caseID] ?? committed)
                     cases[caseID] = record
                     batch.events.append(
                         EventRecord(
@@ -246,8 +280,10 @@ public final class SLAService: @unchecked Sendable {
         }
 
         for id in heap.popDue(now) {
-            guard var record = cases[id] else { continue }
-            touch(id)
+            // Not hot: read it back (a case due is rarely cold: the prefetch reads ahead).
+            guard let committed = cases[id] ?? (try? store.caseRecord(id: id)) ?? nil else { continue }
+            var record = committed
+            touch(id, committed: originals[id] ?? committed)
             effects += engine.advance(&record, to: now)
             cases[id] = record
         }
@@ -261,9 +297,11 @@ public final class SLAService: @unchecked Sendable {
             lastFailure = nil
         } catch {
             // Back to the committed state: nothing answered, nothing logged, all retried.
-            for (id, original) in originals { cases[id] = original }
+            for (id, original) in originals {
+                cases[id] = wereHot.contains(id) ? original : nil
+                heap.schedule(id, at: original?.nextDue)
+            }
             nextSequence = sequenceBefore
-            for id in touched { heap.schedule(id, at: cases[id]?.nextDue) }
             let message = (error as? StoreUnavailable)?.message ?? "\(error)"
             if lastFailure != message {
                 logStoreFailure(message)
@@ -276,15 +314,24 @@ public final class SLAService: @unchecked Sendable {
             return
         }
 
-        for id in touched { heap.schedule(id, at: cases[id]?.nextDue) }
+        for id in touched {
+            heap.schedule(id, at: cases[id]?.nextDue)
+            let before = originals[id] ?? nil
+            runningClocks += (cases[id]?.runningClockCount ?? 0) - (before?.runningClockCount ?? 0)
+            openCases +=
+                (cases[id].map { $0.status != .closed } == true ? 1 : 0)
+                - (before.map { $0.status != .closed } == true ? 1 : 0)
+        }
         reply(writes, outcomes)
         for case .done(let caseID, false) in outcomes where originals[caseID] == .some(nil) { logOpened(caseID) }
         for effect in effects { log(effect) }
         for entry in written { log(entry) }
         if !persist { for escalation in batch.escalations { logUnpersisted(escalation, at: batch.writtenAt) } }
         if let last = written.last { notifier.published(upTo: last.id) }
-        for id in touched where cases[id]?.status == .closed && cases[id]?.nextDue == nil {
-            cases[id] = nil  // nothing left to watch: it lives on in the store only
+        // Only what falls due soon stays in memory; the rest lives in the store until it is due.
+        let horizon = now.adding(millis: Self.hotWindowMillis)
+        for id in touched where (cases[id]?.nextDue).map({ $0 > horizon }) ?? true {
+            cases[id] = nil
         }
         armTimer()
     }
@@ -342,17 +389,15 @@ public final class SLAService: @unchecked Sendable {
 
     private func currentStatus() -> ServiceStatus {
         dispatchPrecondition(condition: .onQueue(queue))
-        var running = 0
-        var next: (Instant, String, String)?
-        for record in cases.values {
-            for clock in record.clocks where clock.nextDue != nil {
-                running += 1
-                if let due = clock.nextDue, next == nil || due < next!.0 { next = (due, record.id, clock.name) }
-            }
+        var next: (Instant, String, String?)?
+        if let (due, caseID) = heap.earliestEntry() {
+            let record = cases[caseID] ?? (try? store.caseRecord(id: caseID)) ?? nil  // one read, when cold
+            let clock = record?.clocks.first { $0.nextDue == due }?.name
+            next = (due, caseID, clock)
         }
         return ServiceStatus(
-            activeCases: cases.values.filter { $0.status != .closed }.count, runningClocks: running,
-            nextDue: next?.0, nextCase: next?.1, nextClock: next?.2, lastFailure: lastFailure)
+            activeCases: openCases, runningClocks: runningClocks, nextDue: next?.0, nextCase: next?.1,
+            nextClock: next?.2, lastFailure: lastFailure)
     }
 
     // MARK: Logging

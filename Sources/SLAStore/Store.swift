@@ -120,25 +120,26 @@ public final class Store: @unchecked Sendable {
         try db.execute(
             sql: """
                 UPDATE cases SET status = ?, resolved_at = ?, closed_at = ?, next_due = ?, overdue = ?,
-                    updated_at = ?, state = ?
+                    updated_at = ?, state = ?, running = ?
                 WHERE id = ?
                 """,
             arguments: [
                 record.status.rawValue, record.resolvedAt?.millis, record.closedAt?.millis, record.nextDue?.millis,
-                record.isOverdue, at.millis, state, record.id,
+                record.isOverdue, at.millis, state, record.runningClockCount, record.id,
             ])
         guard db.changesCount == 0 else { return }
         let opening = record.opening
         try db.execute(
             sql: """
                 INSERT INTO cases (id, kind, store, category, channel, amount, external_ref, opened_at, status,
-                                   resolved_at, closed_at, next_due, overdue, updated_at, state)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   resolved_at, closed_at, next_due, overdue, updated_at, state, running)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 opening.id, opening.kind, opening.store, opening.category, opening.channel, opening.amount,
                 opening.externalRef, opening.openedAt.millis, record.status.rawValue, record.resolvedAt?.millis,
                 record.closedAt?.millis, record.nextDue?.millis, record.isOverdue, at.millis, state,
+                record.runningClockCount,
             ])
     }
 
@@ -182,6 +183,30 @@ public final class Store: @unchecked Sendable {
         try read { db in
             try Int64.fetchOne(
                 db, sql: "SELECT MAX(CAST(SUBSTR(id, 3) AS INTEGER)) FROM cases WHERE id GLOB 'C-[0-9]*'") ?? 0
+        }
+    }
+
+    /// Every case with a clock to watch: its id, next instant and running clocks, without decoding it.
+    public func scheduleIndex() throws -> [(id: String, due: Instant, running: Int)] {
+        try read { db in
+            var result: [(id: String, due: Instant, running: Int)] = []
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT id, next_due, running FROM cases WHERE next_due IS NOT NULL")
+            while let row = try rows.next() {
+                result.append((row[0], Instant(millis: row[1]), row[2]))
+            }
+            return result
+        }
+    }
+
+    /// The cases whose next instant is in (after, upTo]: what falls due soon, read ahead.
+    public func casesDue(after: Instant?, upTo: Instant) throws -> [Case] {
+        let decoder = self.decoder
+        return try read { db in
+            try Data.fetchAll(
+                db, sql: "SELECT state FROM cases WHERE next_due > ? AND next_due <= ?",
+                arguments: [after?.millis ?? Int64.min, upTo.millis]
+            ).map { try decoder.decode(Case.self, from: $0) }
         }
     }
 

@@ -336,4 +336,35 @@ struct Fixture {
         #expect(try service.store.contact(of: id) == nil)
         service.stop()
     }
+
+    @Test func coldCasesLiveInTheStoreAndStillFallDueOnce() async throws {
+        let fixture = Fixture()
+        let service = try fixture.service()
+        _ = try service.start()
+        // Due in an hour: past the hot window, so only their instants stay in memory.
+        let ids = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<300 {
+                group.addTask { try await service.open(OpenCaseRequest(kind: "slow", store: "S1")).record.id }
+            }
+            return try await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        let id = ids[0]
+        #expect(service.status().runningClocks == 300)
+        #expect(service.status().nextClock == "long")  // read back for the status line
+        try service.store.capAtCurrentSize(true)
+        fixture.clock.advance(seconds: 7200)
+        service.runDue()  // the commit fails (600 entries do not fit): the cold cases stay scheduled
+        #expect(try fixture.entries(service.store).isEmpty)
+        try service.store.capAtCurrentSize(false)
+        service.runDue()
+        service.runDue()
+        let entries = try fixture.entries(service.store)
+        #expect(entries.count == 600)
+        #expect(Set(entries.map(\.escalation.caseID)).count == 300)
+        // An event on a cold case reads it back too.
+        let done = try await service.record(RecordEventRequest(kind: "done"), on: id)
+        #expect(done.record.clocks.first?.status == .breached && done.record.clocks.first?.satisfiedAt != nil)
+        #expect(service.status().runningClocks == 0)  // the others reached the top tier: nothing left due
+        service.stop()
+    }
 }

@@ -46,6 +46,11 @@ public struct Case: Hashable, Sendable, Codable {
         clocks.lazy.compactMap(\.nextDue).min()
     }
 
+    /// Clocks counting down (running, or breached and still escalating).
+    public var runningClockCount: Int {
+        clocks.filter { $0.nextDue != nil }.count
+    }
+
     /// True while a clock of the case is past its deadline and not satisfied.
     public var isOverdue: Bool {
         clocks.contains { $0.status == .breached && $0.satisfiedAt == nil && status != .closed }
