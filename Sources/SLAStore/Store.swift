@@ -39,6 +39,9 @@ public final class Store: @unchecked Sendable {
             pool = try DatabasePool(path: path, configuration: configuration)
             if created { chmod(path, 0o600) }
             try Schema.migrator.migrate(pool)
+            // GRDB turns WAL pools to synchronous=NORMAL after prepareDatabase: the writer is set
+            // back to FULL here, so that every commit is on disk (fsync) before it is answered.
+            try pool.barrierWriteWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
         } catch {
             throw Self.unavailable(error)
         }
@@ -349,6 +352,11 @@ public final class Store: @unchecked Sendable {
                 pendingEntries: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM escalations WHERE state = 'pending'")
                     ?? 0)
         }
+    }
+
+    /// The writer connection's `PRAGMA synchronous` (2 is FULL: each commit is fsynced).
+    public func writerSynchronousMode() throws -> Int {
+        try pool.barrierWriteWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     /// `PRAGMA integrity_check`: "ok" when the file is sound.

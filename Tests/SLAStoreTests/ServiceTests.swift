@@ -271,6 +271,11 @@ struct Fixture {
         #expect(try store.entries(EntryFilter()).count == 5)
     }
 
+    @Test func everyCommitIsDurable() throws {
+        // WAL with synchronous=FULL on the connection that writes (GRDB would leave it at NORMAL).
+        #expect(try Store(directory: Fixture().directory).writerSynchronousMode() == 2)
+    }
+
     @Test func theEventLogIsAppendOnly() throws {
         let fixture = Fixture()
         let store = try Store(directory: fixture.directory)
