@@ -12,7 +12,7 @@ RELEASE_FLAGS = -c release --static-swift-stdlib
 STATE_DIR ?= $(CURDIR)/var
 APT_PACKAGES = tzdata sqlite3 libsqlite3-dev libsystemd-dev libcurl4-openssl-dev pkg-config curl python3 systemd util-linux
 
-.PHONY: deps build release test lint format run demo install uninstall systemd-check clean
+.PHONY: deps build release test lint format run demo install uninstall systemd-check clean bench bench-quick
 
 # Installs the Debian packages slad needs, when one is missing and we may (root).
 deps:
@@ -42,6 +42,22 @@ lint:
 
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests
+
+# The benchmark suite (docs/benchmarks.md): slabench drives the real release slad and slactl,
+# prints one table and writes it into docs/benchmarks.md. About 8 minutes after the build;
+# `make bench-quick` (or `make bench ARGS=--quick`) scales the sizes down to run in under 2.
+# Its own scratch path, so that it neither waits for nor disturbs a build in .build; product by
+# product, since a plain release build also tries to link GRDB's dynamic library statically.
+BENCH_SCRATCH ?= .build-bench
+bench: deps
+	@for product in slad slactl slabench; do \
+	  $(SWIFT) build $(RELEASE_FLAGS) --scratch-path $(BENCH_SCRATCH) --product $$product || exit 1; \
+	done
+	@bin=$$($(SWIFT) build $(RELEASE_FLAGS) --scratch-path $(BENCH_SCRATCH) --show-bin-path); \
+	$$bin/slabench --bin $$bin $(ARGS)
+
+bench-quick:
+	@$(MAKE) --no-print-directory bench ARGS="--quick $(ARGS)"
 
 # Runs slad in the foreground on the default policy, state in ./var, socket ./var/slad.sock.
 run: build

@@ -98,6 +98,12 @@ let package = Package(
             ],
             swiftSettings: shell
         ),
+        // The benchmark suite (`make bench`): drives the real slad binary and writes docs/benchmarks.md.
+        .executableTarget(
+            name: "slabench",
+            dependencies: ["SLACore", "SLAStore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: shell
+        ),
         // libFuzzer targets (scripts/fuzz builds them with -sanitize=fuzzer; otherwise stubs).
         .executableTarget(name: "FuzzPolicy", dependencies: ["SLACore"], swiftSettings: shell),
         .executableTarget(name: "FuzzRequest", dependencies: ["SLACore", "SLAScheduler"], swiftSettings: shell),

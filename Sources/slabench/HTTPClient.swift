@@ -1,0 +1,204 @@
+import Foundation
+
+/// A blocking HTTP/1.1 client on one keep-alive Unix-socket connection: light enough that 32 of
+/// them in threads leave the cores to slad. Used from one thread at a time.
+final class HTTPConnection {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    struct Reply {
+        var status: Int
+        var body: [UInt8]
+
+        var text: String { String(decoding: body, as: UTF8.self) }
+
+        func json() -> [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:]
+        }
+    }
+
+    private let socketPath: String
+    private var fd: Int32 = -1
+    private var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    private var start = 0
+    private var end = 0
+
+    init(socketPath: String) {
+        self.socketPath = socketPath
+    }
+
+    deinit { disconnect() }
+
+    func disconnect() {
+        if fd >= 0 { close(fd) }
+        fd = -1
+        start = 0
+        end = 0
+    }
+
+    private func connectIfNeeded() throws {
+        guard fd < 0 else { return }
+        let socketFD = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard socketFD >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let path = Array(socketPath.utf8)
+        guard path.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            close(socketFD)
+            throw Failure(description: "socket path too long: \(socketPath)")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in path.enumerated() { raw[index] = byte }
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socketFD, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard connected == 0 else {
+            let message = String(cString: strerror(errno))
+            close(socketFD)
+            throw Failure(description: "connect \(socketPath): \(message)")
+        }
+        fd = socketFD
+    }
+
+    /// Sends one request and reads its reply; reconnects once if slad closed an idle connection.
+    func send(_ method: String, _ path: String, body: [UInt8]? = nil) throws -> Reply {
+        do {
+            return try attempt(method, path, body: body)
+        } catch {
+            disconnect()
+            return try attempt(method, path, body: body)
+        }
+    }
+
+    func post(_ path: String, json: String) throws -> Reply {
+        try send("POST", path, body: Array(json.utf8))
+    }
+
+    private func attempt(_ method: String, _ path: String, body: [UInt8]?) throws -> Reply {
+        try connectIfNeeded()
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: slad\r\n"
+        if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
+        var bytes = Array((head + "\r\n").utf8)
+        if let body { bytes += body }
+        try writeAll(bytes)
+        return try readReply()
+    }
+
+    private func writeAll(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0, errno == EINTR { continue }
+                guard written > 0 else { throw Failure(description: "write: \(String(cString: strerror(errno)))") }
+                offset += written
+            }
+        }
+    }
+
+    /// Reads more bytes into the buffer (growing it when full). False at end of stream.
+    private func fill() throws -> Bool {
+        if start > 0, start == end {
+            start = 0
+            end = 0
+        }
+        if end == buffer.count {
+            if start > 0 {
+                buffer.replaceSubrange(0..<(end - start), with: buffer[start..<end])
+                end -= start
+                start = 0
+            } else {
+                buffer += [UInt8](repeating: 0, count: buffer.count)
+            }
+        }
+        while true {
+            let count = buffer.withUnsafeMutableBytes { raw in read(fd, raw.baseAddress! + end, raw.count - end) }
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else { throw Failure(description: "read: \(String(cString: strerror(errno)))") }
+            end += count
+            return count > 0
+        }
+    }
+
+    /// The index just past the first CRLF (or CRLFCRLF when `blank`) at or after `from`.
+    private func find(_ pattern: [UInt8], from: Int) -> Int? {
+        guard end - from >= pattern.count else { return nil }
+        var index = from
+        while index + pattern.count <= end {
+            if buffer[index] == pattern[0] {
+                var matched = true
+                for offset in 1..<pattern.count where buffer[index + offset] != pattern[offset] {
+                    matched = false
+                    break
+                }
+                if matched { return index + pattern.count }
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    private static let crlf: [UInt8] = [13, 10]
+    private static let blankLine: [UInt8] = [13, 10, 13, 10]
+
+    private func readReply() throws -> Reply {
+        var headEnd: Int?
+        while true {
+            headEnd = find(Self.blankLine, from: start)
+            if headEnd != nil { break }
+            guard try fill() else { throw Failure(description: "slad closed the connection") }
+        }
+        let head = String(decoding: buffer[start..<headEnd!], as: UTF8.self)
+        start = headEnd!
+        let lines = head.split(separator: "\r\n")
+        let parts = lines.first?.split(separator: " ") ?? []
+        guard parts.count >= 2, let status = Int(parts[1]) else {
+            throw Failure(description: "not HTTP: \(lines.first ?? "")")
+        }
+        var length: Int?
+        var chunked = false
+        for line in lines.dropFirst() {
+            let lower = line.lowercased()
+            if lower.hasPrefix("content-length:") {
+                length = Int(lower.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces))
+            } else if lower.hasPrefix("transfer-encoding:"), lower.contains("chunked") {
+                chunked = true
+            }
+        }
+        if chunked { return Reply(status: status, body: try readChunked()) }
+        let count = length ?? 0
+        while end - start < count {
+            guard try fill() else { throw Failure(description: "slad closed the connection mid-body") }
+        }
+        let body = Array(buffer[start..<(start + count)])
+        start += count
+        return Reply(status: status, body: body)
+    }
+
+    private func readChunked() throws -> [UInt8] {
+        var body: [UInt8] = []
+        while true {
+            var lineEnd: Int?
+            while true {
+                lineEnd = find(Self.crlf, from: start)
+                if lineEnd != nil { break }
+                guard try fill() else { throw Failure(description: "slad closed the connection mid-chunk") }
+            }
+            let sizeText = String(decoding: buffer[start..<(lineEnd! - 2)], as: UTF8.self)
+            guard let size = Int(sizeText.split(separator: ";").first ?? "", radix: 16) else {
+                throw Failure(description: "bad chunk size '\(sizeText)'")
+            }
+            start = lineEnd!
+            while end - start < size + 2 {
+                guard try fill() else { throw Failure(description: "slad closed the connection mid-chunk") }
+            }
+            body += buffer[start..<(start + size)]
+            start += size + 2
+            if size == 0 { return body }
+        }
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import SLACore
+
+/// Runs `body(worker)` on `count` threads and returns when all are done.
+func onThreads(_ count: Int, _ body: @escaping (Int) -> Void) {
+    let group = DispatchGroup()
+    for worker in 0..<count {
+        group.enter()
+        let thread = Thread {
+            body(worker)
+            group.leave()
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+    group.wait()
+}
+
+/// What a load of `POST /v1/cases/ID/events` did.
+struct LoadResult {
+    var answered = 0
+    var errors = 0
+    var firstError: String?
+    var seconds = 0.0
+    /// Request round trips, seconds.
+    var latencies: [Double] = []
+    var rate: Double { seconds > 0 ? Double(answered) / seconds : 0 }
+}
+
+/// `clients` connections, each recording events round-robin over `caseIDs` as fast as answers come
+/// (rate nil), or paced so that together they ask for `rate` events a second.
+enum EventLoad {
+    static func run(
+        socket: String, caseIDs: [String], clients: Int, seconds: Double, rate: Double? = nil, actor: String = "bench"
+    ) -> LoadResult {
+        var results = [LoadResult](repeating: LoadResult(), count: clients)
+        let lock = NSLock()
+        let start = Time.monotonic() + 0.2  // every client connected before the clock starts
+        let stop = start + seconds
+        onThreads(clients) { worker in
+            var result = LoadResult()
+            result.latencies.reserveCapacity(rate.map { Int($0 * seconds) / clients + 16 } ?? 100_000)
+            let connection = HTTPConnection(socketPath: socket)
+            let body = Array(#"{"kind":"noted","actor":"\#(actor)\#(worker)"}"#.utf8)
+            let paths = caseIDs.map { "/v1/cases/\($0)/events" }
+            let interval = rate.map { Double(clients) / $0 }
+            // Paced clients start spread over one interval, not all at once.
+            let first = start + (interval ?? 0) * Double(worker) / Double(clients)
+            var sent = 0
+            Time.sleep(seconds: first - Time.monotonic())
+            while true {
+                if let interval {
+                    let next = first + Double(sent) * interval
+                    if next >= stop { break }
+                    Time.sleep(seconds: next - Time.monotonic())
+                }
+                let began = Time.monotonic()
+                if began >= stop { break }
+                do {
+                    let reply = try connection.send("POST", paths[(sent * clients + worker) % paths.count], body: body)
+                    if reply.status == 200 {
+                        result.answered += 1
+                    } else {
+                        result.errors += 1
+                        if result.firstError == nil { result.firstError = "HTTP \(reply.status): \(reply.text)" }
+                    }
+                } catch {
+                    result.errors += 1
+                    if result.firstError == nil { result.firstError = "\(error)" }
+                    Time.sleep(seconds: 0.01)
+                }
+                result.latencies.append(Time.monotonic() - began)
+                sent += 1
+            }
+            lock.withLock { results[worker] = result }
+        }
+        var total = LoadResult()
+        for result in results {
+            total.answered += result.answered
+            total.errors += result.errors
+            total.firstError = total.firstError ?? result.firstError
+            total.latencies += result.latencies
+        }
+        total.seconds = max(Time.monotonic(), stop) - start
+        return total
+    }
+}
+
+/// Opens cases through the API on several connections: `openedAt[i]` nil means now.
+enum CaseOpener {
+    static func open(socket: String, openedAt: [Int64?], connections: Int = 8) throws -> [String] {
+        var ids = [String](repeating: "", count: openedAt.count)
+        var failure: String?
+        let lock = NSLock()
+        onThreads(min(connections, max(1, openedAt.count))) { worker in
+            let connection = HTTPConnection(socketPath: socket)
+            var index = worker
+            while index < openedAt.count {
+                var body = #"{"kind":"load","store":"S\#(index % 50 + 1)","actor":"slabench""#
+                if let millis = openedAt[index] {
+                    body += #","opened_at":"\#(ISO8601.format(Instant(millis: millis), offsetSeconds: 0))""#
+                }
+                body += "}"
+                do {
+                    let reply = try connection.post("/v1/cases", json: body)
+                    guard reply.status == 201, let id = reply.json()["id"] as? String else {
+                        throw BenchError("open: HTTP \(reply.status): \(reply.text.prefix(300))")
+                    }
+                    lock.withLock { ids[index] = id }
+                } catch {
+                    lock.withLock { failure = failure ?? "\(error)" }
+                    return
+                }
+                index += connections
+            }
+        }
+        if let failure { throw BenchError(failure) }
+        return ids
+    }
+}
+
+/// A manager's `slactl escalations --follow`: long-polls the queue (as it does: `after=` the last id
+/// seen, the API's default page of 100) and notes when each entry reached it (wall-clock ms),
+/// which is after slad's commit, unlike `written_at`.
+final class Follower {
+    private let socket: String
+    private let lock = NSLock()
+    private var seen: [Int64: Double] = [:]
+    private var stopping = false
+    private var error: String?
+    private let done = DispatchSemaphore(value: 0)
+
+    init(socket: String) {
+        self.socket = socket
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            let connection = HTTPConnection(socketPath: socket)
+            var after: Int64 = 0
+            while !lock.withLock({ stopping }) {
+                do {
+                    let reply = try connection.send("GET", "/v1/escalations?after=\(after)&wait=1")
+                    let now = Time.wallMillis()
+                    guard reply.status == 200 else { throw BenchError("follow: HTTP \(reply.status)") }
+                    let entries = reply.json()["entries"] as? [[String: Any]] ?? []
+                    lock.withLock {
+                        for entry in entries {
+                            guard let id = (entry["id"] as? NSNumber)?.int64Value else { continue }
+                            seen[id] = seen[id] ?? now
+                            after = max(after, id)
+                        }
+                    }
+                } catch {
+                    lock.withLock { self.error = "\(error)" }
+                    break
+                }
+            }
+            done.signal()
+        }
+        thread.start()
+    }
+
+    /// How many entries it has seen so far.
+    var count: Int { lock.withLock { seen.count } }
+
+    /// Stops following and returns when each entry id was seen.
+    func stop() throws -> [Int64: Double] {
+        lock.withLock { stopping = true }
+        done.wait()
+        return try lock.withLock {
+            if let error { throw BenchError(error) }
+            return seen
+        }
+    }
+}
