@@ -34,6 +34,10 @@ public final class SLAService: @unchecked Sendable {
     private var runningClocks = 0
     private var openCases = 0
     private var nextPrefetch = Instant(millis: 0)
+    /// The read-ahead has loaded every case due up to here.
+    private var prefetchedUpTo = Instant(millis: 0)
+    /// Cold cases just written stay in memory until the cache grows past this (then a sweep).
+    private var sweepAbove = SLAService.minimumSweepSize
     private var heap = DeadlineHeap()
     private var nextSequence: Int64 = 0
     private var lastFailure: String?
@@ -51,7 +55,10 @@ public final class SLAService: @unchecked Sendable {
     static let retryMillis: Int64 = 1_000
     /// Cases due within this are kept in memory (read ahead every `prefetchEveryMillis`).
     static let hotWindowMillis: Int64 = 600_000
-    static let prefetchEveryMillis: Int64 = 60_000
+    /// Small slices, often: each read-ahead decodes only the cases entering the window since the
+    /// last one, so the scheduler queue is never held for long.
+    static let prefetchEveryMillis: Int64 = 2_000
+    static let minimumSweepSize = 50_000
 
     private enum PendingWrite {
         case open(OpenCaseRequest, CheckedContinuation<WriteResult, Error>)
@@ -107,6 +114,7 @@ public final class SLAService: @unchecked Sendable {
                 heap.schedule(record.id, at: record.nextDue)
             }
             nextPrefetch = now.adding(millis: Self.prefetchEveryMillis)
+            prefetchedUpTo = now.adding(millis: Self.hotWindowMillis)
             batch.writtenAt = clock.now()
             let written = try store.commit(batch)
             for entry in written { log(entry) }
@@ -121,14 +129,24 @@ public final class SLAService: @unchecked Sendable {
         }
     }
 
-    /// Reads ahead, once a minute, the cases that fall due within the hot window.
+    /// Reads ahead the cases that entered the hot window since the last read-ahead.
     private func prefetch(_ now: Instant) {
         guard now >= nextPrefetch else { return }
         nextPrefetch = now.adding(millis: Self.prefetchEveryMillis)
-        guard let upcoming = try? store.casesDue(after: now, upTo: now.adding(millis: Self.hotWindowMillis)) else {
-            return
-        }
+        let horizon = now.adding(millis: Self.hotWindowMillis)
+        let from = max(prefetchedUpTo, now)
+        guard horizon > from, let upcoming = try? store.casesDue(after: from, upTo: horizon) else { return }
+        prefetchedUpTo = horizon
         for record in upcoming where cases[record.id] == nil { cases[record.id] = record }
+    }
+
+    /// Drops from memory the cases with nothing due within the hot window, once there are many:
+    /// recently written ones stay meanwhile, so a burst of events on a case does not re-read it.
+    private func sweep(_ now: Instant) {
+        guard cases.count > sweepAbove else { return }
+        let horizon = now.adding(millis: Self.hotWindowMillis)
+        cases = cases.filter { _, record in record.nextDue.map { $0 <= horizon } ?? false }
+        sweepAbove = max(Self.minimumSweepSize, cases.count * 2)
     }
 
     /// Refuses new writes, commits those already taken, and stops the timer.
@@ -328,11 +346,9 @@ public final class SLAService: @unchecked Sendable {
         for entry in written { log(entry) }
         if !persist { for escalation in batch.escalations { logUnpersisted(escalation, at: batch.writtenAt) } }
         if let last = written.last { notifier.published(upTo: last.id) }
-        // Only what falls due soon stays in memory; the rest lives in the store until it is due.
-        let horizon = now.adding(millis: Self.hotWindowMillis)
-        for id in touched where (cases[id]?.nextDue).map({ $0 > horizon }) ?? true {
-            cases[id] = nil
-        }
+        // Only what falls due soon stays in memory for good; the rest lives in the store until due.
+        for id in touched where cases[id]?.nextDue == nil { cases[id] = nil }
+        sweep(now)
         armTimer()
     }
 
