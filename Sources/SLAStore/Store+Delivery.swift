@@ -47,14 +47,6 @@ extension Store {
         }
     }
 
-    /// The next instant a delivery is due, to sleep until then.
-    public func nextDeliveryDue() throws -> Instant? {
-        try read { db in
-            try Int64.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM deliveries WHERE state = 'pending'")
-                .map(Instant.init(millis:))
-        }
-    }
-
     /// Records an attempt. `retryAt` nil with an error means: give up, the delivery failed.
     public func recordAttempt(
         entry id: Int64, route: String, error: String?, retryAt: Instant?, at now: Instant

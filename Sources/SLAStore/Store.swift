@@ -213,21 +213,6 @@ public final class Store: @unchecked Sendable {
         }
     }
 
-    /// Every case that still has a clock to watch, for recovery on start.
-    public func activeCases() throws -> [Case] {
-        let decoder = self.decoder
-        return try read { db in
-            let cursor = try Row.fetchCursor(
-                db, sql: "SELECT state FROM cases WHERE status != 'closed' OR next_due IS NOT NULL")
-            var result: [Case] = []
-            while let row = try cursor.next() {
-                let data: Data = row["state"]
-                result.append(try decoder.decode(Case.self, from: data))
-            }
-            return result
-        }
-    }
-
     public func caseRecord(id: String) throws -> Case? {
         let decoder = self.decoder
         return try read { db in

@@ -96,7 +96,6 @@ public struct ClockCondition: Hashable, Sendable {
         return true
     }
 
-    public var isEmpty: Bool { channels == nil && amountBelow == nil && amountAtLeast == nil }
 }
 
 /// A clock is data: which events start, satisfy, pause, resume and restart it, and how it escalates.
