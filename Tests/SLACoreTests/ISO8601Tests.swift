@@ -120,6 +120,13 @@ struct ISO8601Tests {
         }
     }
 
+    @Test func yearsBeforeOneThousandKeepFourDigits() {
+        let first = Instant(millis: -62_135_596_800_000)  // 0001-01-01T00:00:00Z
+        #expect(ISO8601.format(first, offsetSeconds: 0) == "0001-01-01T00:00:00Z")
+        #expect(ISO8601.parse("0001-01-01T00:00:00Z") == first)
+        #expect(ISO8601.format(Instant(seconds: 0), offsetSeconds: 0) == "1970-01-01T00:00:00Z")
+    }
+
     @Test func instantsCodeAsISO8601() throws {
         let instant = t("2026-02-13T10:00:00.250+08:00")
         let data = try JSONEncoder().encode([instant])

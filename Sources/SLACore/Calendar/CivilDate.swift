@@ -57,7 +57,8 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     public var description: String {
         let (y, m, d) = components
-        return "\(y)-\(Self.pad(m))-\(Self.pad(d))"
+        let year = (0..<1000).contains(y) ? String(String(y + 10_000).dropFirst()) : "\(y)"  // ISO 8601: 4 digits
+        return "\(year)-\(Self.pad(m))-\(Self.pad(d))"
     }
 
     public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool {
