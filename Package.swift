@@ -108,7 +108,10 @@ let package = Package(
         .executableTarget(name: "FuzzPolicy", dependencies: ["SLACore"], swiftSettings: shell),
         .executableTarget(name: "FuzzRequest", dependencies: ["SLACore", "SLAScheduler"], swiftSettings: shell),
         .testTarget(name: "SLACoreTests", dependencies: ["SLACore"]),
-        .testTarget(name: "SLAStoreTests", dependencies: ["SLAStore", "SLAScheduler"], swiftSettings: shell),
+        .testTarget(
+            name: "SLAStoreTests",
+            dependencies: ["SLAStore", "SLAScheduler", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: shell),
         .testTarget(name: "SLAReportsTests", dependencies: ["SLAReports", "SLACore"]),
         .testTarget(
             name: "SLADeliveryTests", dependencies: ["SLADelivery", "SLAStore", "SLAScheduler"], swiftSettings: shell),

@@ -117,7 +117,7 @@ extension Store {
             try Data.fetchAll(
                 db, sql: "SELECT state FROM cases WHERE opened_at >= ? AND opened_at < ? ORDER BY seq",
                 arguments: [from.millis, to.millis]
-            ).map { try self.decoder.decode(Case.self, from: $0) }
+            ).map { try CaseCodec.decode($0) }
         }
         return try cases.map { ($0, try events(of: $0.id)) }
     }

@@ -13,12 +13,11 @@ extension Store {
             arguments += [store]
         }
         sql += " ORDER BY seq"
-        let decoder = self.decoder
         return try read { db in
             let cursor = try Data.fetchCursor(db, sql: sql, arguments: arguments)
             var result: [Case] = []
             while let data = try cursor.next() {
-                result.append(try decoder.decode(Case.self, from: data))
+                result.append(try CaseCodec.decode(data))
             }
             return result
         }

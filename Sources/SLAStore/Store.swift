@@ -20,9 +20,6 @@ public struct StoreUnavailable: Error, CustomStringConvertible {
 public final class Store: @unchecked Sendable {
     public let path: String
     let pool: DatabasePool
-    private let encoder = JSONEncoder()
-    let decoder = JSONDecoder()
-
     /// Opens (creating if needed) `slad.sqlite` in `directory`, and migrates it.
     public init(directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -45,7 +42,6 @@ public final class Store: @unchecked Sendable {
         } catch {
             throw Self.unavailable(error)
         }
-        encoder.outputFormatting = [.sortedKeys]
     }
 
     // MARK: Writes
@@ -55,18 +51,19 @@ public final class Store: @unchecked Sendable {
     @discardableResult
     public func commit(_ batch: WriteBatch) throws -> [QueueEntry] {
         guard !batch.isEmpty else { return [] }
-        let states = try batch.cases.map { try encoder.encode($0) }
+        let states = batch.cases.map(CaseCodec.encode)
         do {
             return try pool.write { db in
                 for (record, state) in zip(batch.cases, states) {
                     try self.upsert(record, state: state, at: batch.writtenAt, db)
                 }
                 for event in batch.events {
-                    try db.execute(
+                    try db.cachedStatement(
                         sql: """
                             INSERT INTO events (case_id, kind, at, recorded_at, actor, note, idempotency_key)
                             VALUES (?, ?, ?, ?, ?, ?, ?)
-                            """,
+                            """
+                    ).execute(
                         arguments: [
                             event.caseID, event.kind, event.at.millis, event.recordedAt.millis, event.actor,
                             event.note, event.idempotencyKey,
@@ -77,12 +74,13 @@ public final class Store: @unchecked Sendable {
                 for entry in batch.escalations {
                     let (store, caseKind) = try kinds[entry.caseID] ?? self.storeAndKind(of: entry.caseID, db)
                     let late = max(0, batch.writtenAt - entry.dueAt)
-                    try db.execute(
+                    try db.cachedStatement(
                         sql: """
                             INSERT OR IGNORE INTO escalations
                                 (case_id, clock, cycle, tier, kind, due_at, deadline, written_at, late_ms, store, case_kind)
                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """,
+                            """
+                    ).execute(
                         arguments: [
                             entry.caseID, entry.clock, entry.cycle, entry.tier, entry.kind.rawValue,
                             entry.dueAt.millis, entry.deadline.millis, batch.writtenAt.millis, late, store, caseKind,
@@ -100,11 +98,12 @@ public final class Store: @unchecked Sendable {
                         arguments: [caseID, contact.name, contact.phone])
                 }
                 for answer in batch.answers {
-                    try db.execute(
+                    try db.cachedStatement(
                         sql: """
                             INSERT OR IGNORE INTO idempotency (key, fingerprint, status, response, created_at)
                             VALUES (?, ?, ?, ?, ?)
-                            """,
+                            """
+                    ).execute(
                         arguments: [
                             answer.key, answer.fingerprint, answer.status, Data(answer.response),
                             batch.writtenAt.millis,
@@ -120,24 +119,26 @@ public final class Store: @unchecked Sendable {
     /// Updates the case's row, or inserts it. (Not `INSERT ... ON CONFLICT`: on an AUTOINCREMENT
     /// table that uses up a sequence number on every update, and `seq` numbers the cases.)
     private func upsert(_ record: Case, state: Data, at: Instant, _ db: Database) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 UPDATE cases SET status = ?, resolved_at = ?, closed_at = ?, next_due = ?, overdue = ?,
                     updated_at = ?, state = ?, running = ?
                 WHERE id = ?
-                """,
+                """
+        ).execute(
             arguments: [
                 record.status.rawValue, record.resolvedAt?.millis, record.closedAt?.millis, record.nextDue?.millis,
                 record.isOverdue, at.millis, state, record.runningClockCount, record.id,
             ])
         guard db.changesCount == 0 else { return }
         let opening = record.opening
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO cases (id, kind, store, category, channel, amount, external_ref, opened_at, status,
                                    resolved_at, closed_at, next_due, overdue, updated_at, state, running)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 opening.id, opening.kind, opening.store, opening.category, opening.channel, opening.amount,
                 opening.externalRef, opening.openedAt.millis, record.status.rawValue, record.resolvedAt?.millis,
@@ -204,22 +205,21 @@ public final class Store: @unchecked Sendable {
 
     /// The cases whose next instant is in (after, upTo]: what falls due soon, read ahead.
     public func casesDue(after: Instant?, upTo: Instant) throws -> [Case] {
-        let decoder = self.decoder
         return try read { db in
             try Data.fetchAll(
                 db, sql: "SELECT state FROM cases WHERE next_due > ? AND next_due <= ?",
                 arguments: [after?.millis ?? Int64.min, upTo.millis]
-            ).map { try decoder.decode(Case.self, from: $0) }
+            ).map { try CaseCodec.decode($0) }
         }
     }
 
     public func caseRecord(id: String) throws -> Case? {
-        let decoder = self.decoder
         return try read { db in
-            guard let data = try Data.fetchOne(db, sql: "SELECT state FROM cases WHERE id = ?", arguments: [id]) else {
+            let statement = try db.cachedStatement(sql: "SELECT state FROM cases WHERE id = ?")
+            guard let data = try Data.fetchOne(statement, arguments: [id]) else {
                 return nil
             }
-            return try decoder.decode(Case.self, from: data)
+            return try CaseCodec.decode(data)
         }
     }
 
@@ -258,10 +258,9 @@ public final class Store: @unchecked Sendable {
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let sql = "SELECT state FROM cases \(whereClause) ORDER BY seq DESC LIMIT \(max(1, min(filter.limit, 100_000)))"
-        let decoder = self.decoder
         return try read { db in
             try Data.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)!).map {
-                try decoder.decode(Case.self, from: $0)
+                try CaseCodec.decode($0)
             }
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SLACore
+import SLAStore
 
 /// The policy every scenario runs: one 1-hour clock per case on a 24x7 calendar (so a backdated
 /// `opened_at` puts a deadline exactly where a scenario wants it), and an event that touches no
@@ -55,7 +56,7 @@ enum BenchPolicy {
 }
 
 /// Fills a store slad has created (and migrated) with cases written exactly as `Store.commit`
-/// writes them: `Case` values made by the real engine, JSON-encoded with sorted keys into `state`,
+/// writes them: `Case` values made by the real engine, encoded into `state` by the store's own `CaseCodec`,
 /// the columns beside it, the `opened` event, and the breach entry of each overdue case.
 struct Seeder {
     let engine: Engine
@@ -152,8 +153,6 @@ struct Seeder {
         results.withUnsafeMutableBufferPointer { buffer in
             let output = buffer
             DispatchQueue.concurrentPerform(iterations: parts) { part in
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]  // as Store's encoder
                 var generator = SystemRandomNumberGenerator()
                 var made: [Made] = []
                 let lower = range.lowerBound + part * size
@@ -173,7 +172,7 @@ struct Seeder {
                         let (record, effects) = try engine.open(opening, now: now)
                         made.append(
                             Made(
-                                record: record, state: try encoder.encode(record),
+                                record: record, state: CaseCodec.encode(record),
                                 escalations: effects.compactMap(\.escalation)))
                     }
                 } catch {

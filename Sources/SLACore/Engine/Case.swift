@@ -38,6 +38,18 @@ public struct Case: Hashable, Sendable, Codable {
     public var lastEventAt: Instant
     public var clocks: [ClockState]
 
+    public init(
+        opening: CaseOpening, status: CaseStatus, resolvedAt: Instant? = nil, closedAt: Instant? = nil,
+        lastEventAt: Instant, clocks: [ClockState]
+    ) {
+        self.opening = opening
+        self.status = status
+        self.resolvedAt = resolvedAt
+        self.closedAt = closedAt
+        self.lastEventAt = lastEventAt
+        self.clocks = clocks
+    }
+
     public var id: String { opening.id }
     public var kind: String { opening.kind }
 
