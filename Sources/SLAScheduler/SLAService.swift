@@ -225,8 +225,9 @@ public final class SLAService: @unchecked Sendable {
         }
         prefetch(now)
         /// A retried write with a known key is answered as before, and not applied again.
-        func replay(_ key: String?, _ fingerprint: String) throws -> Outcome? {
+        func replay(_ key: String?, _ fingerprint: @autoclosure () -> String) throws -> Outcome? {
             guard let key else { return nil }
+            let fingerprint = fingerprint()
             if let earlier = keysInBatch[key] {
                 guard earlier.fingerprint == fingerprint else { throw ServiceError.idempotencyKeyReused(key) }
                 return .done(caseID: earlier.caseID, replayed: true)
@@ -235,8 +236,9 @@ public final class SLAService: @unchecked Sendable {
             guard answer.fingerprint == fingerprint else { throw ServiceError.idempotencyKeyReused(key) }
             return .done(caseID: String(decoding: answer.response, as: UTF8.self), replayed: true)
         }
-        func remember(_ key: String?, _ fingerprint: String, _ caseID: String) {
+        func remember(_ key: String?, _ fingerprint: @autoclosure () -> String, _ caseID: String) {
             guard let key else { return }
+            let fingerprint = fingerprint()
             keysInBatch[key] = (fingerprint, caseID)
             batch.answers.append(
                 IdempotentAnswer(key: key, fingerprint: fingerprint, status: 200, response: Array(caseID.utf8)))
@@ -268,8 +270,7 @@ public final class SLAService: @unchecked Sendable {
                     remember(request.idempotencyKey, request.fingerprint, id)
                     outcomes.append(.done(caseID: id, replayed: false))
                 case .event(let caseID, let request, _):
-                    let fingerprint = request.fingerprint(caseID: caseID)
-                    if let answer = try replay(request.idempotencyKey, fingerprint) {
+                    if let answer = try replay(request.idempotencyKey, request.fingerprint(caseID: caseID)) {
                         outcomes.append(answer)
                         continue
                     }
@@ -285,7 +286,7 @@ public final class SLAService: @unchecked Sendable {
                         EventRecord(
                             caseID: caseID, kind: request.kind, at: at, recordedAt: now, actor: request.actor,
                             note: request.note, idempotencyKey: request.idempotencyKey))
-                    remember(request.idempotencyKey, fingerprint, caseID)
+                    remember(request.idempotencyKey, request.fingerprint(caseID: caseID), caseID)
                     outcomes.append(.done(caseID: caseID, replayed: false))
                 }
             } catch let error as EngineError {
