@@ -85,9 +85,8 @@ extension Routes {
             }
             var error: Detail
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var data = (try? encoder.encode(Body(error: .init(code: error.code, message: error.message)))) ?? Data()
+        var data =
+            (try? JSONEncoder.api().encode(Body(error: .init(code: error.code, message: error.message)))) ?? Data()
         data.append(UInt8(ascii: "\n"))
         return Response(
             status: error.status, headers: [.contentType: "application/json"],

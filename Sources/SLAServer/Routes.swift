@@ -166,9 +166,7 @@ public struct Routes: Sendable {
             throw APIError.badRequest("from and to are needed: dates (2026-10-01) or ISO 8601 times with an offset")
         }
         let now = clock.now()
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys]
+        let encoder = JSONEncoder.api()
         var lines = Data()
         for (record, events) in try read({ try service.store.export(from: from, to: to) }) {
             lines.append(try encoder.encode(CaseView(record, policy: policy, now: now, events: events)))
@@ -302,10 +300,7 @@ public struct Routes: Sendable {
     }
 
     private func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys]
-        var data = try encoder.encode(value)
+        var data = try JSONEncoder.api().encode(value)
         data.append(UInt8(ascii: "\n"))
         return Response(
             status: status, headers: [.contentType: "application/json"],

@@ -1,8 +1,10 @@
+import Foundation
 import SLACore
 import SLAScheduler
 import SLAStore
 
-/// The JSON the API answers with. Times are ISO 8601 in the calendar's own offset.
+/// The JSON the API answers with. Times are ISO 8601 in the calendar's own offset. Keys are
+/// snake_case, spelled out (a key-converting encoder costs more than the rest of an answer).
 struct CaseView: Encodable {
     var id: String
     var kind: String
@@ -21,6 +23,12 @@ struct CaseView: Encodable {
     var events: [EventView]?
     var customer: CustomerContact?
     var replayed: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, store, category, channel, amount, status, overdue, clocks, events, customer, replayed
+        case externalRef = "external_ref", openedAt = "opened_at", resolvedAt = "resolved_at"
+        case closedAt = "closed_at", nextDue = "next_due"
+    }
 
     init(_ record: Case, policy: Policy, now: Instant, events: [EventRecord]? = nil, replayed: Bool? = nil) {
         let time = TimeFormatter(policy: policy)
@@ -58,6 +66,12 @@ struct ClockView: Encodable {
     var satisfiedAt: String?
     var escalatedTo: String?
 
+    enum CodingKeys: String, CodingKey {
+        case name, title, status, cycle, target, calendar, deadline, used
+        case startedAt = "started_at", timeLeftMs = "time_left_ms", lateByMs = "late_by_ms"
+        case satisfiedAt = "satisfied_at", escalatedTo = "escalated_to"
+    }
+
     init(_ clock: ClockState, policy: Policy, now: Instant, time: TimeFormatter) {
         let definition = policy.clock(named: clock.name)
         let zone = definition.flatMap { policy.calendars[$0.calendar] }
@@ -92,6 +106,11 @@ struct EventView: Encodable {
     var actor: String?
     var note: String?
 
+    enum CodingKeys: String, CodingKey {
+        case seq, kind, at, actor, note
+        case recordedAt = "recorded_at"
+    }
+
     init(_ event: EventRecord, time: TimeFormatter) {
         seq = event.seq
         kind = event.kind
@@ -118,6 +137,12 @@ struct EntryView: Encodable {
     var state: String
     var ackedBy: String?
     var ackedAt: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, clock, cycle, tier, kind, store, deadline, state
+        case caseId = "case_id", caseKind = "case_kind", dueAt = "due_at", writtenAt = "written_at"
+        case lateMs = "late_ms", ackedBy = "acked_by", ackedAt = "acked_at"
+    }
 
     init(_ entry: QueueEntry, time: TimeFormatter) {
         id = entry.id
@@ -150,6 +175,13 @@ struct HealthView: Encodable {
     var pendingEntries: Int?
     var overdueCases: Int?
     var storeError: String?
+
+    enum CodingKeys: String, CodingKey {
+        case status, version, now
+        case activeCases = "active_cases", runningClocks = "running_clocks", nextDue = "next_due"
+        case nextCase = "next_case", nextClock = "next_clock", pendingEntries = "pending_entries"
+        case overdueCases = "overdue_cases", storeError = "store_error"
+    }
 }
 
 /// Formats instants in the stores' zone: the `store` calendar's, else the first calendar's.
@@ -162,5 +194,14 @@ struct TimeFormatter {
 
     func format(_ instant: Instant) -> String {
         ISO8601.format(instant, offsetSeconds: calendar?.offset(at: instant) ?? 0)
+    }
+}
+
+extension JSONEncoder {
+    /// The API's encoder: keys as the views spell them, sorted, so that answers read the same every time.
+    static func api() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
     }
 }

@@ -18,6 +18,9 @@ check_eq "the store is owner-only (0600)" 600 "$(stat -c %a "$SLAD_DIR/slad.sqli
 req GET /v1/health
 check_status "health answers 200" 200
 check_eq "health says ok" ok "$(jget "$BODY" 'd["status"]')"
+check_eq "health's keys" \
+    "active_cases now overdue_cases pending_entries running_clocks status version" \
+    "$(jget "$BODY" '" ".join(sorted(d))')"
 
 # entries CASE: the queue entries of a case, as JSON.
 entries() {
@@ -53,6 +56,13 @@ STATUS=$A_STATUS BODY=$A_BODY
 check_status "open answers 201" 201
 check_match "the case id looks like C-N" '^C-[0-9]+$' "$A"
 check_eq "a new case is not a replay" false "$(jget "$BODY" 'd.get("replayed")')"
+# The answer's keys are the API's contract (spelled out in Views.swift, not converted).
+check_eq "a case answer's keys" \
+    "category channel clocks id kind next_due opened_at overdue replayed status store" \
+    "$(jget "$BODY" '" ".join(sorted(d))')"
+check_eq "a clock's keys" \
+    "calendar cycle deadline name started_at status target time_left_ms title used" \
+    "$(jget "$BODY" '" ".join(sorted(d["clocks"][0]))')"
 check_eq "its clock is quick, running" "quick running" "$(jget "$BODY" 'd["clocks"][0]["name"] + " " + d["clocks"][0]["status"]')"
 A_OPENED=$(iso_to_ms "$(jget "$BODY" 'd["opened_at"]')")
 A_DEADLINE=$(iso_to_ms "$(jget "$BODY" 'd["clocks"][0]["deadline"]')")
