@@ -37,8 +37,9 @@ public final class APIListener: @unchecked Sendable {
         let responder = router.buildResponder()
         var token: String?
         if case .tcp(_, _, let required) = endpoint { token = required }
+        let peers = ConnectionPeers()
         let http1 = HTTP1Channel(
-            responder: { [token] request, writer, channel in
+            responder: { [token, peers] request, writer, channel in
                 var context = APIContext(source: .init(channel: channel, logger: logger))
                 var response: Response
                 if let token {
@@ -50,7 +51,7 @@ public final class APIListener: @unchecked Sendable {
                     }
                     context.peer = "tcp \(channel.remoteAddress?.ipAddress ?? "?")"
                 } else {
-                    context.peer = await PeerIdentity.unixPeer(of: channel)
+                    context.peer = peers.peer(of: channel)
                 }
                 do {
                     response = try await responder.respond(to: request, context: context)
@@ -73,8 +74,11 @@ public final class APIListener: @unchecked Sendable {
                 }
                 counter.add(1)
                 channel.closeFuture.whenComplete { _ in counter.add(-1) }
-                return http1.setup(channel: channel, logger: logger).map { value in
-                    Task { await http1.handle(value: value, logger: logger) }
+                let asked = token == nil ? peers.remember(channel) : channel.eventLoop.makeSucceededVoidFuture()
+                return asked.flatMap { http1.setup(channel: channel, logger: logger) }.map { value in
+                    Task(executorPreference: EventLoopExecutor(channel.eventLoop)) {
+                        await http1.handle(value: value, logger: logger)
+                    }
                 }
             }
         let channel: Channel

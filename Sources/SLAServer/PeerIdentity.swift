@@ -4,12 +4,13 @@ import NIOCore
 /// Who is calling: the kernel's word for the Unix socket, a bearer token for TCP.
 enum PeerIdentity {
     /// `uid 1000 (amy)` from SO_PEERCRED, or nil when the socket cannot tell.
-    static func unixPeer(of channel: Channel) async -> String? {
-        guard let provider = channel as? SocketOptionProvider else { return nil }
+    static func unixPeer(of channel: Channel) -> EventLoopFuture<String?> {
+        guard let provider = channel as? SocketOptionProvider else { return channel.eventLoop.makeSucceededFuture(nil) }
         let future: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(
             level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
-        guard let credentials = try? await future.get() else { return nil }
-        return "uid \(credentials.uid)" + (userName(credentials.uid).map { " (\($0))" } ?? "")
+        return future.map { credentials in
+            "uid \(credentials.uid)" + (userName(credentials.uid).map { " (\($0))" } ?? "")
+        }.recover { _ in nil }
     }
 
     static func userName(_ uid: uid_t) -> String? {
@@ -40,4 +41,25 @@ struct PeerCredentials: Sendable {
     var pid: Int32 = 0
     var uid: UInt32 = 0
     var gid: UInt32 = 0
+}
+
+/// The kernel's word on who is at the other end of each open connection, asked once when the
+/// connection is accepted (the credentials of a Unix socket are fixed at connect), so that a
+/// request costs neither a hop to the event loop nor a read of /etc/passwd.
+final class ConnectionPeers: @unchecked Sendable {
+    private let lock = NSLock()
+    private var peers: [ObjectIdentifier: String] = [:]
+
+    /// Asks for the peer of a new connection, and forgets it when the connection closes.
+    func remember(_ channel: Channel) -> EventLoopFuture<Void> {
+        let key = ObjectIdentifier(channel)
+        channel.closeFuture.whenComplete { [self] _ in _ = lock.withLock { peers.removeValue(forKey: key) } }
+        return PeerIdentity.unixPeer(of: channel).map { [self] peer in
+            if let peer { lock.withLock { peers[key] = peer } }
+        }
+    }
+
+    func peer(of channel: Channel) -> String? {
+        lock.withLock { peers[ObjectIdentifier(channel)] }
+    }
 }
