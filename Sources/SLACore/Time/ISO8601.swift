@@ -65,21 +65,49 @@ public enum ISO8601 {
 
     /// Formats to the second (milliseconds only when present) with the given UTC offset.
     public static func format(_ instant: Instant, offsetSeconds: Int) -> String {
+        // Digit by digit into one buffer: every answer of the API formats a dozen instants.
         let local = instant.seconds + Int64(offsetSeconds)
         let day = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
         let secondOfDay = Int(local - day * 86_400)
-        let date = CivilDate(dayNumber: Int(day))
-        let pad = CivilDate.pad
-        var text =
-            "\(date)T\(pad(secondOfDay / 3600)):\(pad(secondOfDay / 60 % 60)):\(pad(secondOfDay % 60))"
+        let (year, month, dayOfMonth) = CivilDate(dayNumber: Int(day)).components
+        var text: [UInt8] = []
+        text.reserveCapacity(32)
+        func two(_ value: Int) {
+            text.append(UInt8(48 + value / 10))
+            text.append(UInt8(48 + value % 10))
+        }
+        func char(_ ascii: Unicode.Scalar) { text.append(UInt8(ascii: ascii)) }
+        if (0...9999).contains(year) {
+            two(year / 100)
+            two(year % 100)
+        } else {
+            text += "\(year)".utf8
+        }
+        char("-")
+        two(month)
+        char("-")
+        two(dayOfMonth)
+        char("T")
+        two(secondOfDay / 3600)
+        char(":")
+        two(secondOfDay / 60 % 60)
+        char(":")
+        two(secondOfDay % 60)
         let fraction = Int(instant.millis - instant.seconds * 1000)
         if fraction != 0 {
-            text += "." + String(String(fraction + 1000).dropFirst())
+            char(".")
+            text.append(UInt8(48 + fraction / 100))
+            two(fraction % 100)
         }
         if offsetSeconds == 0 {
-            return text + "Z"
+            char("Z")
+        } else {
+            let magnitude = abs(offsetSeconds)
+            char(offsetSeconds < 0 ? "-" : "+")
+            two(magnitude / 3600)
+            char(":")
+            two(magnitude / 60 % 60)
         }
-        let magnitude = abs(offsetSeconds)
-        return text + (offsetSeconds < 0 ? "-" : "+") + "\(pad(magnitude / 3600)):\(pad(magnitude / 60 % 60))"
+        return String(decoding: text, as: UTF8.self)
     }
 }
