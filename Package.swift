@@ -108,6 +108,7 @@ let package = Package(
         .executableTarget(name: "FuzzPolicy", dependencies: ["SLACore"], swiftSettings: shell),
         .executableTarget(name: "FuzzRequest", dependencies: ["SLACore", "SLAScheduler"], swiftSettings: shell),
         .testTarget(name: "SLACoreTests", dependencies: ["SLACore"]),
+        .testTarget(name: "SLAServerTests", dependencies: ["SLAServer", "SLACore", "SLAStore"]),
         .testTarget(
             name: "SLAStoreTests",
             dependencies: ["SLAStore", "SLAScheduler", .product(name: "GRDB", package: "GRDB.swift")],

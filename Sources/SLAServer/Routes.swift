@@ -61,7 +61,7 @@ public struct Routes: Sendable {
         body.actor = Self.actor(claimed: body.actor, peer: context.peer)
         let result = try await write { try await service.open(body) }
         let view = CaseView(result.record, policy: service.policy, now: clock.now(), replayed: result.replayed)
-        return try json(view, status: result.replayed ? .ok : .created)
+        return json(view, status: result.replayed ? .ok : .created)
     }
 
     private func recordEvent(_ request: Request, _ context: APIContext) async throws -> Response {
@@ -70,7 +70,7 @@ public struct Routes: Sendable {
         body.actor = Self.actor(claimed: body.actor, peer: context.peer)
         let result = try await write { try await service.record(body, on: id) }
         let view = CaseView(result.record, policy: service.policy, now: clock.now(), replayed: result.replayed)
-        return try json(view)
+        return json(view)
     }
 
     private func showCase(_ context: APIContext) throws -> Response {
@@ -81,7 +81,7 @@ public struct Routes: Sendable {
         let events = try read { try service.store.events(of: id) }
         var view = CaseView(record, policy: service.policy, now: clock.now(), events: events)
         view.customer = try read { try service.store.contact(of: id) }  // only here: one case, asked for
-        return try json(view)
+        return json(view)
     }
 
     private func listCases(_ request: Request) throws -> Response {
@@ -100,7 +100,7 @@ public struct Routes: Sendable {
         let policy = service.policy
         let now = clock.now()
         let cases = try read { try service.store.cases(filter) }
-        return try json(["cases": cases.map { CaseView($0, policy: policy, now: now) }])
+        return json(ListView(name: "cases", items: cases.map { CaseView($0, policy: policy, now: now) }))
     }
 
     private func listEntries(_ request: Request) async throws -> Response {
@@ -141,7 +141,7 @@ public struct Routes: Sendable {
             }
         }
         let time = TimeFormatter(policy: service.policy)
-        return try json(["entries": entries.map { EntryView($0, time: time) }])
+        return json(ListView(name: "entries", items: entries.map { EntryView($0, time: time) }))
     }
 
     private func acknowledge(_ request: Request, _ context: APIContext) async throws -> Response {
@@ -153,7 +153,7 @@ public struct Routes: Sendable {
         guard let entry = try read({ try service.store.acknowledge(entry: id, by: actor, at: clock.now()) }) else {
             throw APIError(status: .notFound, code: "unknown_entry", message: "no escalation entry \(id)")
         }
-        return try json(EntryView(entry, time: TimeFormatter(policy: service.policy)))
+        return json(EntryView(entry, time: TimeFormatter(policy: service.policy)))
     }
 
     /// Cases opened in [from, to) with their events, as JSON lines: what to keep before a purge.
@@ -166,15 +166,13 @@ public struct Routes: Sendable {
             throw APIError.badRequest("from and to are needed: dates (2026-10-01) or ISO 8601 times with an offset")
         }
         let now = clock.now()
-        let encoder = JSONEncoder.api()
-        var lines = Data()
+        var lines = JSONWriter()
         for (record, events) in try read({ try service.store.export(from: from, to: to) }) {
-            lines.append(try encoder.encode(CaseView(record, policy: policy, now: now, events: events)))
-            lines.append(UInt8(ascii: "\n"))
+            lines.line(CaseView(record, policy: policy, now: now, events: events))
         }
         return Response(
             status: .ok, headers: [.contentType: "application/x-ndjson"],
-            body: .init(byteBuffer: ByteBuffer(bytes: lines)))
+            body: .init(byteBuffer: ByteBuffer(bytes: lines.bytes)))
     }
 
     /// A date is its midnight in the stores' zone; a date-time must carry its offset.
@@ -297,6 +295,14 @@ public struct Routes: Sendable {
     private func number(_ text: String, _ name: String) throws -> Int {
         guard let value = Int(text), value >= 0 else { throw APIError.badRequest("\(name) must be a whole number") }
         return value
+    }
+
+    private func json(_ value: some JSONWritable, status: HTTPResponse.Status = .ok) -> Response {
+        var writer = JSONWriter()
+        writer.line(value)
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: writer.bytes)))
     }
 
     private func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {

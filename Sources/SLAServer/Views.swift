@@ -3,9 +3,9 @@ import SLACore
 import SLAScheduler
 import SLAStore
 
-/// The JSON the API answers with. Times are ISO 8601 in the calendar's own offset. Keys are
-/// snake_case, spelled out (a key-converting encoder costs more than the rest of an answer).
-struct CaseView: Encodable {
+/// The JSON the API answers with. Times are ISO 8601 in the calendar's own offset; keys are
+/// snake_case, written in sorted order (JSONWriter).
+struct CaseView {
     var id: String
     var kind: String
     var store: String
@@ -23,12 +23,6 @@ struct CaseView: Encodable {
     var events: [EventView]?
     var customer: CustomerContact?
     var replayed: Bool?
-
-    enum CodingKeys: String, CodingKey {
-        case id, kind, store, category, channel, amount, status, overdue, clocks, events, customer, replayed
-        case externalRef = "external_ref", openedAt = "opened_at", resolvedAt = "resolved_at"
-        case closedAt = "closed_at", nextDue = "next_due"
-    }
 
     init(_ record: Case, policy: Policy, now: Instant, events: [EventRecord]? = nil, replayed: Bool? = nil) {
         let time = TimeFormatter(policy: policy)
@@ -51,7 +45,7 @@ struct CaseView: Encodable {
     }
 }
 
-struct ClockView: Encodable {
+struct ClockView {
     var name: String
     var title: String?
     var status: String
@@ -65,12 +59,6 @@ struct ClockView: Encodable {
     var used: Double?
     var satisfiedAt: String?
     var escalatedTo: String?
-
-    enum CodingKeys: String, CodingKey {
-        case name, title, status, cycle, target, calendar, deadline, used
-        case startedAt = "started_at", timeLeftMs = "time_left_ms", lateByMs = "late_by_ms"
-        case satisfiedAt = "satisfied_at", escalatedTo = "escalated_to"
-    }
 
     init(_ clock: ClockState, policy: Policy, now: Instant, time: TimeFormatter) {
         let definition = policy.clock(named: clock.name)
@@ -98,18 +86,13 @@ struct ClockView: Encodable {
     }
 }
 
-struct EventView: Encodable {
+struct EventView {
     var seq: Int64?
     var kind: String
     var at: String
     var recordedAt: String
     var actor: String?
     var note: String?
-
-    enum CodingKeys: String, CodingKey {
-        case seq, kind, at, actor, note
-        case recordedAt = "recorded_at"
-    }
 
     init(_ event: EventRecord, time: TimeFormatter) {
         seq = event.seq
@@ -121,7 +104,7 @@ struct EventView: Encodable {
     }
 }
 
-struct EntryView: Encodable {
+struct EntryView {
     var id: Int64
     var caseId: String
     var clock: String
@@ -137,12 +120,6 @@ struct EntryView: Encodable {
     var state: String
     var ackedBy: String?
     var ackedAt: String?
-
-    enum CodingKeys: String, CodingKey {
-        case id, clock, cycle, tier, kind, store, deadline, state
-        case caseId = "case_id", caseKind = "case_kind", dueAt = "due_at", writtenAt = "written_at"
-        case lateMs = "late_ms", ackedBy = "acked_by", ackedAt = "acked_at"
-    }
 
     init(_ entry: QueueEntry, time: TimeFormatter) {
         id = entry.id
@@ -203,5 +180,103 @@ extension JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return encoder
+    }
+}
+
+extension CaseView: JSONWritable {
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("amount", amount)
+            json.field("category", category)
+            json.field("channel", channel)
+            json.field("closed_at", closedAt)
+            json.field("clocks", clocks)
+            json.field("customer", customer)
+            json.field("events", events)
+            json.field("external_ref", externalRef)
+            json.field("id", id)
+            json.field("kind", kind)
+            json.field("next_due", nextDue)
+            json.field("opened_at", openedAt)
+            json.field("overdue", overdue)
+            json.field("replayed", replayed)
+            json.field("resolved_at", resolvedAt)
+            json.field("status", status)
+            json.field("store", store)
+        }
+    }
+}
+
+extension ClockView: JSONWritable {
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("calendar", calendar)
+            json.field("cycle", cycle)
+            json.field("deadline", deadline)
+            json.field("escalated_to", escalatedTo)
+            json.field("late_by_ms", lateByMs)
+            json.field("name", name)
+            json.field("satisfied_at", satisfiedAt)
+            json.field("started_at", startedAt)
+            json.field("status", status)
+            json.field("target", target)
+            json.field("time_left_ms", timeLeftMs)
+            json.field("title", title)
+            json.field("used", used)
+        }
+    }
+}
+
+extension EventView: JSONWritable {
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("actor", actor)
+            json.field("at", at)
+            json.field("kind", kind)
+            json.field("note", note)
+            json.field("recorded_at", recordedAt)
+            json.field("seq", seq)
+        }
+    }
+}
+
+extension CustomerContact: JSONWritable {
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("name", name)
+            json.field("phone", phone)
+        }
+    }
+}
+
+extension EntryView: JSONWritable {
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("acked_at", ackedAt)
+            json.field("acked_by", ackedBy)
+            json.field("case_id", caseId)
+            json.field("case_kind", caseKind)
+            json.field("clock", clock)
+            json.field("cycle", cycle)
+            json.field("deadline", deadline)
+            json.field("due_at", dueAt)
+            json.field("id", id)
+            json.field("kind", kind)
+            json.field("late_ms", lateMs)
+            json.field("state", state)
+            json.field("store", store)
+            json.field("tier", tier)
+            json.field("written_at", writtenAt)
+        }
+    }
+}
+
+/// `{"NAME": [...]}`: a list answer.
+struct ListView<Item: JSONWritable>: JSONWritable {
+    let name: String
+    let items: [Item]
+
+    func write(to json: inout JSONWriter) {
+        json.object { json in json.field(name, items) }
     }
 }
