@@ -28,10 +28,12 @@ struct LoadResult {
 }
 
 /// `clients` connections, each recording events round-robin over `caseIDs` as fast as answers come
-/// (rate nil), or paced so that together they ask for `rate` events a second.
+/// (rate nil), or paced so that together they ask for `rate` events a second. With `probe`, they
+/// send `GET probe` instead: the same round trips without a body to decode or a commit.
 enum EventLoad {
     static func run(
-        socket: String, caseIDs: [String], clients: Int, seconds: Double, rate: Double? = nil, actor: String = "bench"
+        socket: String, caseIDs: [String], clients: Int, seconds: Double, rate: Double? = nil, actor: String = "bench",
+        probe: String? = nil
     ) -> LoadResult {
         var results = [LoadResult](repeating: LoadResult(), count: clients)
         let lock = NSLock()
@@ -57,7 +59,9 @@ enum EventLoad {
                 let began = Time.monotonic()
                 if began >= stop { break }
                 do {
-                    let reply = try connection.send("POST", paths[(sent * clients + worker) % paths.count], body: body)
+                    let reply =
+                        try probe.map { try connection.send("GET", $0) }
+                        ?? connection.send("POST", paths[(sent * clients + worker) % paths.count], body: body)
                     if reply.status == 200 {
                         result.answered += 1
                     } else {

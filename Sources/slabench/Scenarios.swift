@@ -79,6 +79,13 @@ final class Bench {
             throw BenchError("intake: \(load.errors) errors, first: \(load.firstError ?? "")")
         }
         let durability = try fsyncCheck(daemon, caseIDs: ids)
+        // The ceiling of the HTTP path alone on this machine, with the same clients: an answer
+        // that needs no body, no engine and no commit.
+        let probeCPUBefore = daemon.cpuSeconds()
+        let probe = EventLoad.run(
+            socket: daemon.socketPath, caseIDs: ids, clients: clients, seconds: scale.commitBaselineSeconds,
+            probe: "/v1/version")
+        let probeCPU = daemon.cpuSeconds() - probeCPUBefore
         daemon.stop()
         let (stored, drains) = try readOnly(daemon.workspace.database).read { db in
             (
@@ -111,6 +118,17 @@ final class Bench {
                 scenario: "intake", measure: "gain of group commit over single-row commits",
                 result: Format.ratio(ratio),
                 target: ">= 5x", met: ratio >= 5, baseline: "\(Format.int(baseline))/s", ratio: Format.ratio(ratio)))
+        rows.append(
+            ResultRow(
+                scenario: "intake",
+                measure: "ceiling of the HTTP path: the same \(clients) clients asking `GET /v1/version` (no body, "
+                    + "no engine, no commit)",
+                result: "\(Format.int(probe.rate))/s", target: "", met: nil, baseline: "", ratio: ""))
+        notes.append(
+            "intake: `GET /v1/version` with the same clients: \(Format.int(probe.rate)) answers/s, "
+                + "\(Format.fixed(probeCPU / Double(max(1, probe.answered)) * 1_000_000, 0)) µs of slad CPU each; "
+                + "round trip p50 / p99 / max \(Format.spread(Percentiles(probe.latencies.map { $0 * 1000 })))."
+        )
         if let durability {
             let perCommit = Double(durability.syncs) / Double(max(1, durability.commits))
             rows.append(
