@@ -4,7 +4,9 @@ extension ComplianceReport {
     /// RFC 4180 CSV (CRLF line ends, fields quoted when they hold a comma, a quote or a line
     /// break). One section per table, separated by an empty line; each section starts with its
     /// header line, and every row's first field names its section, so a spreadsheet can filter on
-    /// it. Lateness is in milliseconds, percentages have one decimal.
+    /// it. Lateness is in milliseconds, percentages have one decimal. The file starts with a UTF-8
+    /// byte order mark, without which Excel reads it in the machine's legacy code page and garbles
+    /// every store or category name that is not ASCII.
     public func renderCSV() -> String {
         var sections: [[[String]]] = []
         sections.append([
@@ -60,15 +62,27 @@ extension ComplianceReport {
                         ]
                     })
         }
-        return sections.map { rows in
-            rows.map { $0.map(CSV.field).joined(separator: ",") + "\r\n" }.joined()
-        }.joined(separator: "\r\n")
+        return CSV.byteOrderMark
+            + sections.map { rows in
+                rows.map { $0.map(CSV.field).joined(separator: ",") + "\r\n" }.joined()
+            }.joined(separator: "\r\n")
     }
 }
 
 enum CSV {
-    /// A field as RFC 4180 writes it: quoted, with quotes doubled, when it needs to be.
+    static let byteOrderMark = "\u{FEFF}"
+
+    /// A field as RFC 4180 writes it: quoted, with quotes doubled, when it needs to be. Text that a
+    /// spreadsheet would run as a formula (a category typed as `=HYPERLINK(...)`) gets a leading
+    /// apostrophe, so it shows as the text it is; numbers stay numbers.
     static func field(_ text: String) -> String {
+        if let first = text.first, "=+-@\t\r".contains(first), Double(text) == nil {
+            return quoted("'" + text)
+        }
+        return quoted(text)
+    }
+
+    private static func quoted(_ text: String) -> String {
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) else {
             return text
         }

@@ -59,7 +59,9 @@ import Testing
             store,S03,1,0,2,1,3
 
             """
-        let csv = report.render(.csv)
+        let rendered = report.render(.csv)
+        #expect(rendered.hasPrefix("\u{FEFF}section,"))  // the BOM Excel needs to read UTF-8
+        let csv = String(rendered.dropFirst())
         // RFC 4180 ends every line with CRLF; compare line by line for a readable failure.
         #expect(!csv.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
         #expect(
@@ -75,6 +77,12 @@ import Testing
         #expect(CSV.field("two\nlines") == "\"two\nlines\"")
         #expect(CSV.field("crlf\r\nend") == "\"crlf\r\nend\"")
         #expect(CSV.field("") == "")
+        // Formulas are shown as text, not run; numbers are left alone.
+        #expect(CSV.field("=HYPERLINK(\"http://x\")") == "\"'=HYPERLINK(\"\"http://x\"\")\"")
+        #expect(CSV.field("+86 138") == "'+86 138")
+        #expect(CSV.field("@SUM(A1)") == "'@SUM(A1)")
+        #expect(CSV.field("-12.5") == "-12.5")
+        #expect(CSV.field("40.0") == "40.0")
     }
 
     @Test func jsonIsExactlyTheHandComputedStore() {

@@ -68,7 +68,8 @@ H=$(headers '/v1/reports?month=2025-10&format=csv')
 check_contains "csv is text/csv" "content-type: text/csv; charset=utf-8" "${H,,}"
 check_contains "csv is offered as a file" 'filename="complaints-2025-10.csv"' "$H"
 check_eq "csv starts with the report section" "section,period,first_day,last_day,zone,store,generated_at" \
-    "$(head -1 "$TEST_TMP/body" | tr -d '\r')"
+    "$(head -1 "$TEST_TMP/body" | tr -d '\r' | sed 's/^\xEF\xBB\xBF//')"
+check_eq "csv starts with a UTF-8 byte order mark (for Excel)" "efbbbf" "$(head -c 3 "$TEST_TMP/body" | od -An -tx1 | tr -d ' \n')"
 check_contains "csv has the summary" "summary,2,2,0,0,5,2,3,40.0,$ENTRIES," "$(tr -d '\r' <"$TEST_TMP/body")"
 check_eq "csv lines end CRLF" 0 "$(grep -c $'[^\r]$' "$TEST_TMP/body" || true)"
 H=$(headers '/v1/reports?month=2025-10&store=S01&format=html')
