@@ -333,10 +333,18 @@ public final class Store: @unchecked Sendable {
                 openCases: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cases WHERE status != 'closed'") ?? 0,
                 overdueCases: try Int.fetchOne(
                     db, sql: "SELECT COUNT(*) FROM cases WHERE overdue = 1 AND status != 'closed'") ?? 0,
-                pendingEntries: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM escalations WHERE state = 'pending'")
-                    ?? 0)
+                pendingEntries: try Int.fetchOne(db, sql: Self.pendingCountSQL) ?? 0)
         }
     }
+
+    /// Queue entries not yet delivered or acknowledged (an index range: cheap beside many cases).
+    public func pendingEntryCount() throws -> Int {
+        try read { db in
+            try Int.fetchOne(db, sql: Self.pendingCountSQL) ?? 0
+        }
+    }
+
+    private static let pendingCountSQL = "SELECT COUNT(*) FROM escalations WHERE state = 'pending'"
 
     /// The writer connection's `PRAGMA synchronous` (2 is FULL: each commit is fsynced).
     public func writerSynchronousMode() throws -> Int {
