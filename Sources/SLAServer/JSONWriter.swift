@@ -75,7 +75,7 @@ struct JSONWriter {
         array(values) { json, value in value.write(to: &json) }
     }
 
-    private mutating func key(_ name: String) {
+    mutating func key(_ name: String) {
         string(name)
         bytes.append(UInt8(ascii: ":"))
         atStart = true

@@ -42,8 +42,8 @@ extension Routes {
             throw APIError(status: .badRequest, code: "bad_period", message: error.message)
         }
         let now = clock.now()
-        let cases = try reportRead { try service.store.cases(openedFrom: period.from, to: period.to, store: store) }
-        let entries = try reportRead { try service.store.entries(ofCases: cases.map(\.id)) }
+        let cases = try read { try service.store.cases(openedFrom: period.from, to: period.to, store: store) }
+        let entries = try read { try service.store.entries(ofCases: cases.map(\.id)) }
         let report = ComplianceReport(
             policy: policy, period: period, store: store, cases: cases, escalations: entries.map(\.escalation),
             now: now)
@@ -63,33 +63,10 @@ extension Routes {
         do {
             return try body()
         } catch let error as APIError {
-            return reportError(error)
+            return errorResponse(error)
         } catch {
-            return reportError(APIError(status: .internalServerError, code: "internal", message: "\(error)"))
+            return errorResponse(APIError(status: .internalServerError, code: "internal", message: "\(error)"))
         }
     }
 
-    private func reportRead<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let error as StoreUnavailable {
-            throw APIError(.unavailable(error))
-        }
-    }
-
-    private func reportError(_ error: APIError) -> Response {
-        struct Body: Encodable {
-            struct Detail: Encodable {
-                var code: String
-                var message: String
-            }
-            var error: Detail
-        }
-        var data =
-            (try? JSONEncoder.api().encode(Body(error: .init(code: error.code, message: error.message)))) ?? Data()
-        data.append(UInt8(ascii: "\n"))
-        return Response(
-            status: error.status, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
 }

@@ -209,17 +209,9 @@ public struct Routes: Sendable {
         }
     }
 
-    private func errorResponse(_ error: APIError) -> Response {
-        struct Body: Encodable {
-            struct Detail: Encodable {
-                var code: String
-                var message: String
-            }
-            var error: Detail
-        }
-        let body = Body(error: .init(code: error.code, message: error.message))
-        return (try? json(body, status: error.status))
-            ?? Response(status: error.status, body: .init(byteBuffer: ByteBuffer(string: error.message)))
+    /// `{"error": {"code": ..., "message": ...}}`, as every route answers a refusal.
+    func errorResponse(_ error: APIError) -> Response {
+        json(ErrorView(code: error.code, message: error.message), status: error.status)
     }
 
     private func write(_ body: () async throws -> WriteResult) async throws -> WriteResult {
@@ -230,7 +222,7 @@ public struct Routes: Sendable {
         }
     }
 
-    private func read<T>(_ body: () throws -> T) throws -> T {
+    func read<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as StoreUnavailable {

@@ -280,3 +280,19 @@ struct ListView<Item: JSONWritable>: JSONWritable {
         json.object { json in json.field(name, items) }
     }
 }
+
+/// A refused request's body.
+struct ErrorView: JSONWritable {
+    let code: String
+    let message: String
+
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.key("error")
+            json.object { json in
+                json.field("code", code)
+                json.field("message", message)
+            }
+        }
+    }
+}
