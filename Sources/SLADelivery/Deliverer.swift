@@ -196,7 +196,7 @@ public final class Deliverer: @unchecked Sendable {
 
     /// The entry as receivers get it; `id` lets them drop duplicates (delivery is at least once).
     static func json(_ entry: QueueEntry, policy: Policy, contact: CustomerContact? = nil) -> Data {
-        let calendar = policy.calendars["store"] ?? policy.calendars.values.first
+        let calendar = policy.storeCalendar
         func time(_ instant: Instant) -> String {
             ISO8601.format(instant, offsetSeconds: calendar?.offset(at: instant) ?? 0)
         }

@@ -61,11 +61,6 @@ public struct ReportPeriod: Hashable, Sendable {
 
     // MARK: Builders
 
-    /// The calendar whose zone periods are read in: the policy's `store` calendar, else the first by name.
-    public static func referenceCalendar(of policy: Policy) -> BusinessCalendar? {
-        policy.calendars["store"] ?? policy.calendars.keys.sorted().first.flatMap { policy.calendars[$0] }
-    }
-
     /// A calendar month written `YYYY-MM`.
     public static func month(_ text: String, in calendar: BusinessCalendar) throws(ReportPeriodError) -> ReportPeriod {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)

@@ -30,7 +30,7 @@ extension Routes {
         let store = query.get("store")
         if let store, store.isEmpty { throw APIError.badRequest("store must not be empty") }
         let policy = service.policy
-        guard let calendar = ReportPeriod.referenceCalendar(of: policy) else {
+        guard let calendar = policy.storeCalendar else {
             throw APIError(status: .internalServerError, code: "no_calendar", message: "the policy has no calendar")
         }
         let period: ReportPeriod

@@ -178,8 +178,7 @@ public struct Routes: Sendable {
     /// A date is its midnight in the stores' zone; a date-time must carry its offset.
     private static func instant(_ text: String, _ policy: Policy) -> Instant? {
         if let date = CivilDate(iso: text) {
-            let calendar = policy.calendars["store"] ?? policy.calendars.values.first
-            return calendar?.instant(date, 0) ?? Instant(seconds: Int64(date.dayNumber) * 86_400)
+            return policy.storeCalendar?.instant(date, 0) ?? Instant(seconds: Int64(date.dayNumber) * 86_400)
         }
         return ISO8601.parse(text)
     }

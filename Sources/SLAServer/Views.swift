@@ -166,7 +166,7 @@ struct TimeFormatter {
     let calendar: BusinessCalendar?
 
     init(policy: Policy) {
-        calendar = policy.calendars["store"] ?? policy.calendars.values.first
+        calendar = policy.storeCalendar
     }
 
     func format(_ instant: Instant) -> String {

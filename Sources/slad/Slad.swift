@@ -185,9 +185,8 @@ enum StatusLine {
         var line = "\(status.activeCases) open cases, \(status.runningClocks) clocks running"
         if let due = status.nextDue, let caseID = status.nextCase, let clock = status.nextClock {
             // In the stores' own zone, as staff read their clocks.
-            let calendar = policy.calendars["store"] ?? policy.calendars.values.first
-            line +=
-                ", next due \(ISO8601.format(due, offsetSeconds: calendar?.offset(at: due) ?? 0)) (\(caseID) \(clock))"
+            let offset = policy.storeCalendar?.offset(at: due) ?? 0
+            line += ", next due \(ISO8601.format(due, offsetSeconds: offset)) (\(caseID) \(clock))"
         }
         if let pending { line += ", \(pending) entries pending" }
         if let failure = status.lastFailure { line += "; STORE FAILING: \(failure)" }

@@ -140,6 +140,20 @@ struct PolicyLoaderTests {
         #expect(policy.calendars["shop"]?.isOpenDay(day("2026-03-10")) == false)
     }
 
+    @Test func theStoresZoneIsTheStoreCalendarElseTheFirstByName() throws {
+        #expect(try PolicyLoader.load(text: policyText()).storeCalendar?.name == "shop")
+        // Several calendars, none named store: the first by name, every time (not hash order).
+        let more = [
+            "[calendar.zeta]", "zone = \"UTC\"", "hours.mon = [\"09:00-17:00\"]",
+            "[calendar.alpha]", "zone = \"Europe/Berlin\"", "hours.mon = [\"09:00-17:00\"]",
+        ]
+        for _ in 0..<5 {
+            #expect(try PolicyLoader.load(text: policyText(adding: more)).storeCalendar?.name == "alpha")
+        }
+        let store = ["[calendar.store]", "zone = \"Asia/Tokyo\"", "hours.mon = [\"09:00-17:00\"]"]
+        #expect(try PolicyLoader.load(text: policyText(adding: more + store)).storeCalendar?.name == "store")
+    }
+
     @Test func unknownCalendar() {
         let found = errors(policyText([26: "calendar = \"shopp\""]))
         #expect(found.count == 1)

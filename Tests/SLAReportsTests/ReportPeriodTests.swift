@@ -104,6 +104,6 @@ import Testing
     }
 
     @Test func theStoresCalendarSetsTheZone() {
-        #expect(ReportPeriod.referenceCalendar(of: Fixtures.policy)?.name == "store")
+        #expect(Fixtures.policy.storeCalendar?.name == "store")
     }
 }

@@ -38,6 +38,13 @@ public struct Policy: Sendable {
         clocksByName[name]
     }
 
+    /// The calendar whose zone is the stores' local time, for times shown to people: the one named
+    /// `store`, else the first by name (never "whichever a dictionary yields first", which changes
+    /// from one run to the next).
+    public var storeCalendar: BusinessCalendar? {
+        calendars["store"] ?? calendars.keys.min().flatMap { calendars[$0] }
+    }
+
     public func tierIndex(_ id: String) -> Int? {
         tiers.firstIndex { $0.id == id }
     }
