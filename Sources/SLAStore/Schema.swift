@@ -5,8 +5,9 @@ enum Schema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
-            // Each case with its engine state (clocks included) as JSON; the columns beside it are
-            // what the API filters and sorts on.
+            // Each case with its engine state (clocks included) in `state`: CaseCodec's binary
+            // layout, or JSON in rows written before it. The columns beside it are what the API
+            // filters and sorts on.
             try db.execute(
                 sql: """
                     CREATE TABLE cases (

@@ -20,6 +20,7 @@ public struct StoreUnavailable: Error, CustomStringConvertible {
 public final class Store: @unchecked Sendable {
     public let path: String
     let pool: DatabasePool
+
     /// Opens (creating if needed) `slad.sqlite` in `directory`, and migrates it.
     public init(directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
