@@ -25,7 +25,7 @@ public struct Routes: Sendable {
     public func router() -> Router<APIContext> {
         let router = Router(context: APIContext.self)
         router.get("/v1/health") { _, _ in try await handle { try health() } }
-        router.get("/v1/version") { _, _ in try await handle { try json(["version": version]) } }
+        router.get("/v1/version") { _, _ in try await handle { json(VersionView(version: version)) } }
         router.post("/v1/cases") { request, context in try await handle { try await openCase(request, context) } }
         router.get("/v1/cases") { request, _ in try await handle { try listCases(request) } }
         router.get("/v1/cases/:id") { _, context in try await handle { try showCase(context) } }
@@ -53,7 +53,7 @@ public struct Routes: Sendable {
             now: time.format(clock.now()), activeCases: status.activeCases, runningClocks: status.runningClocks,
             nextDue: status.nextDue.map(time.format), nextCase: status.nextCase, nextClock: status.nextClock,
             pendingEntries: counts?.pendingEntries, overdueCases: counts?.overdueCases, storeError: status.lastFailure)
-        return try json(view)
+        return json(view)
     }
 
     private func openCase(_ request: Request, _ context: APIContext) async throws -> Response {
@@ -294,13 +294,5 @@ public struct Routes: Sendable {
         return Response(
             status: status, headers: [.contentType: "application/json"],
             body: .init(byteBuffer: ByteBuffer(bytes: writer.bytes)))
-    }
-
-    private func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
-        var data = try JSONEncoder.api().encode(value)
-        data.append(UInt8(ascii: "\n"))
-        return Response(
-            status: status, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -140,7 +140,7 @@ struct EntryView {
     }
 }
 
-struct HealthView: Encodable {
+struct HealthView {
     var status: String
     var version: String
     var now: String
@@ -153,15 +153,27 @@ struct HealthView: Encodable {
     var overdueCases: Int?
     var storeError: String?
 
-    enum CodingKeys: String, CodingKey {
-        case status, version, now
-        case activeCases = "active_cases", runningClocks = "running_clocks", nextDue = "next_due"
-        case nextCase = "next_case", nextClock = "next_clock", pendingEntries = "pending_entries"
-        case overdueCases = "overdue_cases", storeError = "store_error"
+}
+
+extension HealthView: JSONWritable {
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("active_cases", activeCases)
+            json.field("next_case", nextCase)
+            json.field("next_clock", nextClock)
+            json.field("next_due", nextDue)
+            json.field("now", now)
+            json.field("overdue_cases", overdueCases)
+            json.field("pending_entries", pendingEntries)
+            json.field("running_clocks", runningClocks)
+            json.field("status", status)
+            json.field("store_error", storeError)
+            json.field("version", version)
+        }
     }
 }
 
-/// Formats instants in the stores' zone: the `store` calendar's, else the first calendar's.
+/// Formats instants in the stores' zone (`Policy.storeCalendar`).
 struct TimeFormatter {
     let calendar: BusinessCalendar?
 
@@ -171,15 +183,6 @@ struct TimeFormatter {
 
     func format(_ instant: Instant) -> String {
         ISO8601.format(instant, offsetSeconds: calendar?.offset(at: instant) ?? 0)
-    }
-}
-
-extension JSONEncoder {
-    /// The API's encoder: keys as the views spell them, sorted, so that answers read the same every time.
-    static func api() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
     }
 }
 
@@ -294,5 +297,14 @@ struct ErrorView: JSONWritable {
                 json.field("message", message)
             }
         }
+    }
+}
+
+/// `{"version": ...}`.
+struct VersionView: JSONWritable {
+    let version: String
+
+    func write(to json: inout JSONWriter) {
+        json.object { json in json.field("version", version) }
     }
 }
