@@ -66,11 +66,17 @@ final class HTTPConnection {
 
     /// Sends one request and reads its reply; reconnects once if slad closed an idle connection.
     func send(_ method: String, _ path: String, body: [UInt8]? = nil) throws -> Reply {
+        try send(request: Self.request(method, path, body: body))
+    }
+
+    /// Sends a request made by `request(_:_:body:)` beforehand: the load's clients build theirs
+    /// once, so that each round trip costs them two system calls and a scan of the reply.
+    func send(request: [UInt8]) throws -> Reply {
         do {
-            return try attempt(method, path, body: body)
+            return try attempt(request)
         } catch {
             disconnect()
-            return try attempt(method, path, body: body)
+            return try attempt(request)
         }
     }
 
@@ -78,13 +84,15 @@ final class HTTPConnection {
         try send("POST", path, body: Array(json.utf8))
     }
 
-    private func attempt(_ method: String, _ path: String, body: [UInt8]?) throws -> Reply {
-        try connectIfNeeded()
+    static func request(_ method: String, _ path: String, body: [UInt8]? = nil) -> [UInt8] {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: slad\r\n"
         if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
-        var bytes = Array((head + "\r\n").utf8)
-        if let body { bytes += body }
-        try writeAll(bytes)
+        return Array((head + "\r\n").utf8) + (body ?? [])
+    }
+
+    private func attempt(_ request: [UInt8]) throws -> Reply {
+        try connectIfNeeded()
+        try writeAll(request)
         return try readReply()
     }
 
@@ -127,19 +135,16 @@ final class HTTPConnection {
     /// The index just past the first CRLF (or CRLFCRLF when `blank`) at or after `from`.
     private func find(_ pattern: [UInt8], from: Int) -> Int? {
         guard end - from >= pattern.count else { return nil }
-        var index = from
-        while index + pattern.count <= end {
-            if buffer[index] == pattern[0] {
-                var matched = true
-                for offset in 1..<pattern.count where buffer[index + offset] != pattern[offset] {
-                    matched = false
-                    break
+        return buffer.withUnsafeBufferPointer { bytes in
+            var index = from
+            while index + pattern.count <= end {
+                if bytes[index] == pattern[0], pattern.indices.allSatisfy({ bytes[index + $0] == pattern[$0] }) {
+                    return index + pattern.count
                 }
-                if matched { return index + pattern.count }
+                index += 1
             }
-            index += 1
+            return nil
         }
-        return nil
     }
 
     private static let crlf: [UInt8] = [13, 10]
@@ -152,25 +157,13 @@ final class HTTPConnection {
             if headEnd != nil { break }
             guard try fill() else { throw Failure(description: "slad closed the connection") }
         }
-        let head = String(decoding: buffer[start..<headEnd!], as: UTF8.self)
+        let head = ReplyHead(buffer[start..<headEnd!])
         start = headEnd!
-        let lines = head.split(separator: "\r\n")
-        let parts = lines.first?.split(separator: " ") ?? []
-        guard parts.count >= 2, let status = Int(parts[1]) else {
-            throw Failure(description: "not HTTP: \(lines.first ?? "")")
+        guard let status = head.status else {
+            throw Failure(description: "not HTTP: \(String(decoding: head.bytes.prefix(80), as: UTF8.self))")
         }
-        var length: Int?
-        var chunked = false
-        for line in lines.dropFirst() {
-            let lower = line.lowercased()
-            if lower.hasPrefix("content-length:") {
-                length = Int(lower.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces))
-            } else if lower.hasPrefix("transfer-encoding:"), lower.contains("chunked") {
-                chunked = true
-            }
-        }
-        if chunked { return Reply(status: status, body: try readChunked()) }
-        let count = length ?? 0
+        if head.chunked { return Reply(status: status, body: try readChunked()) }
+        let count = head.contentLength ?? 0
         while end - start < count {
             guard try fill() else { throw Failure(description: "slad closed the connection mid-body") }
         }
@@ -200,5 +193,60 @@ final class HTTPConnection {
             start += size + 2
             if size == 0 { return body }
         }
+    }
+}
+
+/// A reply's status line and headers, read from the bytes without making strings: the status,
+/// and the two headers that say where the body ends.
+struct ReplyHead {
+    let bytes: ArraySlice<UInt8>
+
+    init(_ bytes: ArraySlice<UInt8>) {
+        self.bytes = bytes
+    }
+
+    /// `HTTP/1.1 200 OK`: the three digits after the first space.
+    var status: Int? {
+        guard let space = bytes.firstIndex(of: UInt8(ascii: " ")), space + 3 < bytes.endIndex else { return nil }
+        var value = 0
+        for byte in bytes[(space + 1)...(space + 3)] {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return value
+    }
+
+    var contentLength: Int? {
+        guard var index = value(of: "content-length") else { return nil }
+        var length = 0
+        while index < bytes.endIndex, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+            length = length * 10 + Int(bytes[index] - UInt8(ascii: "0"))
+            index += 1
+        }
+        return length
+    }
+
+    var chunked: Bool {
+        guard let index = value(of: "transfer-encoding") else { return false }
+        return bytes[index...].starts(with: "chunked".utf8)
+    }
+
+    /// Where the value of header `name` (lower case) starts, spaces skipped.
+    private func value(of name: String) -> Int? {
+        let name = Array(name.utf8)
+        var lineStart = bytes.startIndex
+        while lineStart < bytes.endIndex {
+            let lineEnd = bytes[lineStart...].firstIndex(of: 10) ?? bytes.endIndex
+            let line = bytes[lineStart..<lineEnd]
+            if line.count > name.count, line[lineStart + name.count] == UInt8(ascii: ":"),
+                zip(line, name).allSatisfy({ $0 | 0x20 == $1 })
+            {
+                var index = lineStart + name.count + 1
+                while index < lineEnd, bytes[index] == UInt8(ascii: " ") { index += 1 }
+                return index
+            }
+            lineStart = lineEnd + 1
+        }
+        return nil
     }
 }

@@ -44,7 +44,10 @@ enum EventLoad {
             result.latencies.reserveCapacity(rate.map { Int($0 * seconds) / clients + 16 } ?? 100_000)
             let connection = HTTPConnection(socketPath: socket)
             let body = Array(#"{"kind":"noted","actor":"\#(actor)\#(worker)"}"#.utf8)
-            let paths = caseIDs.map { "/v1/cases/\($0)/events" }
+            // Every request this client sends, made once: the clients share the cores with slad.
+            let requests =
+                probe.map { [HTTPConnection.request("GET", $0)] }
+                ?? caseIDs.map { HTTPConnection.request("POST", "/v1/cases/\($0)/events", body: body) }
             let interval = rate.map { Double(clients) / $0 }
             // Paced clients start spread over one interval, not all at once.
             let first = start + (interval ?? 0) * Double(worker) / Double(clients)
@@ -59,9 +62,7 @@ enum EventLoad {
                 let began = Time.monotonic()
                 if began >= stop { break }
                 do {
-                    let reply =
-                        try probe.map { try connection.send("GET", $0) }
-                        ?? connection.send("POST", paths[(sent * clients + worker) % paths.count], body: body)
+                    let reply = try connection.send(request: requests[(sent * clients + worker) % requests.count])
                     if reply.status == 200 {
                         result.answered += 1
                     } else {
