@@ -61,8 +61,8 @@ public final class SLAService: @unchecked Sendable {
     static let minimumSweepSize = 50_000
 
     private enum PendingWrite {
-        case open(OpenCaseRequest, CheckedContinuation<WriteResult, Error>)
-        case event(String, RecordEventRequest, CheckedContinuation<WriteResult, Error>)
+        case open(OpenCaseRequest, Completion)
+        case event(String, RecordEventRequest, Completion)
     }
 
     private enum Outcome {
@@ -170,20 +170,35 @@ public final class SLAService: @unchecked Sendable {
     // MARK: Writes
 
     public func open(_ request: OpenCaseRequest) async throws -> WriteResult {
-        try await withCheckedThrowingContinuation { submit(.open(request, $0)) }
+        try await withCheckedThrowingContinuation { continuation in open(request) { continuation.resume(with: $0) } }
     }
 
     public func record(_ request: RecordEventRequest, on caseID: String) async throws -> WriteResult {
-        try await withCheckedThrowingContinuation { submit(.event(caseID, request, $0)) }
+        try await withCheckedThrowingContinuation { continuation in
+            record(request, on: caseID) { continuation.resume(with: $0) }
+        }
     }
+
+    /// Opens a case in the next group commit; `done` runs on the scheduler's queue once it is on
+    /// disk (or refused), so it should hand its work elsewhere (the API answers on its event loop).
+    public func open(_ request: OpenCaseRequest, done: @escaping Completion) {
+        submit(.open(request, done))
+    }
+
+    /// Records an event in the next group commit; `done` as for `open`.
+    public func record(_ request: RecordEventRequest, on caseID: String, done: @escaping Completion) {
+        submit(.event(caseID, request, done))
+    }
+
+    public typealias Completion = @Sendable (Result<WriteResult, Error>) -> Void
 
     private func submit(_ write: PendingWrite) {
         lock.lock()
         if stopping {
             lock.unlock()
             switch write {
-            case .open(_, let continuation), .event(_, _, let continuation):
-                continuation.resume(throwing: ServiceError.stopping)
+            case .open(_, let done), .event(_, _, let done):
+                done(.failure(ServiceError.stopping))
             }
             return
         }
@@ -355,18 +370,18 @@ public final class SLAService: @unchecked Sendable {
 
     private func reply(_ writes: [PendingWrite], _ outcomes: [Outcome]) {
         for (write, outcome) in zip(writes, outcomes) {
-            let continuation: CheckedContinuation<WriteResult, Error>
+            let done: Completion
             switch write {
-            case .open(_, let waiting), .event(_, _, let waiting): continuation = waiting
+            case .open(_, let waiting), .event(_, _, let waiting): done = waiting
             }
             switch outcome {
             case .failed(let error):
-                continuation.resume(throwing: error)
+                done(.failure(error))
             case .done(let caseID, let replayed):
                 if let record = cases[caseID] ?? (try? store.caseRecord(id: caseID)) ?? nil {
-                    continuation.resume(returning: WriteResult(record: record, replayed: replayed))
+                    done(.success(WriteResult(record: record, replayed: replayed)))
                 } else {
-                    continuation.resume(throwing: ServiceError.rule(.unknownCase(caseID)))
+                    done(.failure(ServiceError.rule(.unknownCase(caseID))))
                 }
             }
         }

@@ -1,10 +1,10 @@
-import Hummingbird
+import NIOHTTP1
 import SLACore
 import SLAScheduler
 
 /// Every refusal as JSON with a stable code and a human message: `{"error":{"code":..,"message":..}}`.
 struct APIError: Error {
-    let status: HTTPResponse.Status
+    let status: HTTPResponseStatus
     let code: String
     let message: String
 
@@ -17,9 +17,9 @@ struct APIError: Error {
     }
 
     static let tooLarge = APIError(
-        status: .contentTooLarge, code: "body_too_large", message: "request body over \(Routes.maxBodyBytes) bytes")
+        status: .payloadTooLarge, code: "body_too_large", message: "request body over \(Routes.maxBodyBytes) bytes")
 
-    init(status: HTTPResponse.Status, code: String, message: String) {
+    init(status: HTTPResponseStatus, code: String, message: String) {
         self.status = status
         self.code = code
         self.message = message
@@ -41,12 +41,12 @@ struct APIError: Error {
         }
     }
 
-    static func status(of error: EngineError) -> HTTPResponse.Status {
+    static func status(of error: EngineError) -> HTTPResponseStatus {
         switch error {
         case .unknownCase: return .notFound
         case .duplicateCase, .caseClosed, .alreadyResolved, .eventBeforeOpening, .eventOutOfOrder: return .conflict
         case .unknownCaseKind, .unknownEventKind, .unknownCategory, .unknownChannel, .eventInFuture, .noDeadline:
-            return .unprocessableContent
+            return .unprocessableEntity
         }
     }
 }

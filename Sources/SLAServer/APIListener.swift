@@ -1,13 +1,12 @@
 import Foundation
-import Hummingbird
-import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 
-/// Serves the API's router on a Unix socket: one slad binds itself, or one that systemd passed by
-/// socket activation (`sd_listen_fds`). Hummingbird's `Application` only binds paths, so this
-/// drives its public `HTTP1Channel` from a NIO `ServerBootstrap` that can adopt a bound socket.
+/// Serves the API's router on a Unix socket (one slad binds itself, or one that systemd passed by
+/// socket activation, `sd_listen_fds`) or on TCP with a bearer token: NIO's HTTP/1.1 pipeline
+/// and `APIChannelHandler` on each connection.
 public final class APIListener: @unchecked Sendable {
     public enum Endpoint: Sendable {
         /// Bind this path, created mode 0660.
@@ -32,36 +31,10 @@ public final class APIListener: @unchecked Sendable {
     }
 
     public static func start(
-        router: Router<APIContext>, endpoint: Endpoint, idleTimeout: TimeAmount = idleTimeout, logger: Logger
+        router: APIRouter, endpoint: Endpoint, idleTimeout: TimeAmount = idleTimeout, logger: Logger
     ) async throws -> APIListener {
-        let responder = router.buildResponder()
         var token: String?
         if case .tcp(_, _, let required) = endpoint { token = required }
-        let peers = ConnectionPeers()
-        let http1 = HTTP1Channel(
-            responder: { [token, peers] request, writer, channel in
-                var context = APIContext(source: .init(channel: channel, logger: logger))
-                var response: Response
-                if let token {
-                    guard PeerIdentity.authorized(request.headers[.authorization], token: token) else {
-                        let address = channel.remoteAddress?.description ?? "?"
-                        logger.warning("refused a TCP request without the right bearer token from \(address)")
-                        try await writer.write(response: Self.unauthorized.head, body: Self.unauthorized.body)
-                        return
-                    }
-                    context.peer = "tcp \(channel.remoteAddress?.ipAddress ?? "?")"
-                } else {
-                    context.peer = peers.peer(of: channel)
-                }
-                do {
-                    response = try await responder.respond(to: request, context: context)
-                } catch {
-                    response = Response(status: .internalServerError)
-                }
-                response.headers[.server] = "slad"
-                try await writer.write(response: response.head, body: response.body)
-            },
-            configuration: .init(idleTimeout: idleTimeout))
         let counter = ManagedAtomicCounter()
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
@@ -74,10 +47,16 @@ public final class APIListener: @unchecked Sendable {
                 }
                 counter.add(1)
                 channel.closeFuture.whenComplete { _ in counter.add(-1) }
-                let asked = token == nil ? peers.remember(channel) : channel.eventLoop.makeSucceededVoidFuture()
-                return asked.flatMap { http1.setup(channel: channel, logger: logger) }.map { value in
-                    Task(executorPreference: EventLoopExecutor(channel.eventLoop)) {
-                        await http1.handle(value: value, logger: logger)
+                // The kernel's word on the caller is fixed at connect: asked once per connection.
+                let peer: EventLoopFuture<String?> =
+                    token == nil
+                    ? PeerIdentity.unixPeer(of: channel)
+                    : channel.eventLoop.makeSucceededFuture("tcp \(channel.remoteAddress?.ipAddress ?? "?")")
+                return peer.flatMap { peer in
+                    channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMapThrowing {
+                        try channel.pipeline.syncOperations.addHandlers(
+                            IdleStateHandler(readTimeout: idleTimeout),
+                            APIChannelHandler(router: router, peer: peer, token: token, logger: logger))
                     }
                 }
             }
@@ -94,13 +73,6 @@ public final class APIListener: @unchecked Sendable {
         }
         return APIListener(channel: channel, openConnections: counter)
     }
-
-    static let unauthorized = Response(
-        status: .unauthorized,
-        headers: [.contentType: "application/json", .wwwAuthenticate: "Bearer"],
-        body: .init(
-            byteBuffer: ByteBuffer(
-                string: #"{"error":{"code":"unauthorized","message":"a valid bearer token is required"}}"# + "\n")))
 
     /// Stops accepting, then gives requests in flight up to `grace` seconds to be answered.
     public func stop(grace: Double = 5) async {

@@ -42,24 +42,3 @@ struct PeerCredentials: Sendable {
     var uid: UInt32 = 0
     var gid: UInt32 = 0
 }
-
-/// The kernel's word on who is at the other end of each open connection, asked once when the
-/// connection is accepted (the credentials of a Unix socket are fixed at connect), so that a
-/// request costs neither a hop to the event loop nor a read of /etc/passwd.
-final class ConnectionPeers: @unchecked Sendable {
-    private let lock = NSLock()
-    private var peers: [ObjectIdentifier: String] = [:]
-
-    /// Asks for the peer of a new connection, and forgets it when the connection closes.
-    func remember(_ channel: Channel) -> EventLoopFuture<Void> {
-        let key = ObjectIdentifier(channel)
-        channel.closeFuture.whenComplete { [self] _ in _ = lock.withLock { peers.removeValue(forKey: key) } }
-        return PeerIdentity.unixPeer(of: channel).map { [self] peer in
-            if let peer { lock.withLock { peers[key] = peer } }
-        }
-    }
-
-    func peer(of channel: Channel) -> String? {
-        lock.withLock { peers[ObjectIdentifier(channel)] }
-    }
-}

@@ -1,6 +1,6 @@
 import Foundation
-import Hummingbird
 import NIOCore
+import NIOHTTP1
 import SLACore
 import SLAReports
 import SLAScheduler
@@ -13,12 +13,8 @@ import SLAStore
 ///     /v1/reports?week=2026-W44&store=S01&format=csv
 ///     /v1/reports?from=2026-10-01&to=2026-10-31&format=table
 extension Routes {
-    func addReportRoutes(to router: Router<APIContext>) {
-        router.get("/v1/reports") { request, _ in reportResponse { try report(request) } }
-    }
-
-    func report(_ request: Request) throws -> Response {
-        let query = request.uri.queryParameters
+    func report(_ request: APIRequest) throws -> APIResponse {
+        let query = request.query
         var format = ReportFormat.json
         if let text = query.get("format") {
             guard let parsed = ReportFormat(rawValue: text) else {
@@ -47,26 +43,13 @@ extension Routes {
         let report = ComplianceReport(
             policy: policy, period: period, store: store, cases: cases, escalations: entries.map(\.escalation),
             now: now)
-        var headers: HTTPFields = [.contentType: format.contentType]
+        var response = APIResponse(
+            status: .ok, contentType: format.contentType, body: ByteBuffer(string: report.render(format)))
         if format == .csv || format == .html {
             let name = "complaints-\(period.label)\(store.map { "-\($0)" } ?? "").\(format.fileExtension)"
             let safe = String(name.map { $0.isASCII && ($0.isLetter || $0.isNumber || "-._".contains($0)) ? $0 : "_" })
-            headers[.contentDisposition] = "inline; filename=\"\(safe)\""
+            response.headers.add(name: "content-disposition", value: "inline; filename=\"\(safe)\"")
         }
-        return Response(
-            status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: report.render(format))))
+        return response
     }
-
-    // MARK: Plumbing (the same error bodies as the other routes)
-
-    private func reportResponse(_ body: () throws -> Response) -> Response {
-        do {
-            return try body()
-        } catch let error as APIError {
-            return errorResponse(error)
-        } catch {
-            return errorResponse(APIError(status: .internalServerError, code: "internal", message: "\(error)"))
-        }
-    }
-
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Hummingbird
 import NIOCore
+import NIOHTTP1
 import SLACore
 import SLAScheduler
 import SLAStore
@@ -22,28 +22,24 @@ public struct Routes: Sendable {
         self.version = version
     }
 
-    public func router() -> Router<APIContext> {
-        let router = Router(context: APIContext.self)
-        router.get("/v1/health") { _, _ in try await handle { try health() } }
-        router.get("/v1/version") { _, _ in try await handle { json(VersionView(version: version)) } }
-        router.post("/v1/cases") { request, context in try await handle { try await openCase(request, context) } }
-        router.get("/v1/cases") { request, _ in try await handle { try listCases(request) } }
-        router.get("/v1/cases/:id") { _, context in try await handle { try showCase(context) } }
-        router.post("/v1/cases/:id/events") { request, context in
-            try await handle { try await recordEvent(request, context) }
-        }
-        router.get("/v1/escalations") { request, _ in try await handle { try await listEntries(request) } }
-        router.post("/v1/escalations/:id/ack") { request, context in
-            try await handle { try await acknowledge(request, context) }
-        }
-        router.get("/v1/export") { request, _ in try await handle { try export(request) } }
-        addReportRoutes(to: router)
+    public func router() -> APIRouter {
+        let router = APIRouter()
+        router.get("/v1/health") { _, respond in respond(try health()) }
+        router.get("/v1/version") { _, respond in respond(.json(VersionView(version: version))) }
+        router.post("/v1/cases") { request, respond in try openCase(request, respond) }
+        router.get("/v1/cases") { request, respond in respond(try listCases(request)) }
+        router.get("/v1/cases/:id") { request, respond in respond(try showCase(request)) }
+        router.post("/v1/cases/:id/events") { request, respond in try recordEvent(request, respond) }
+        router.get("/v1/escalations") { request, respond in try listEntries(request, respond) }
+        router.post("/v1/escalations/:id/ack") { request, respond in respond(try acknowledge(request)) }
+        router.get("/v1/export") { request, respond in respond(try export(request)) }
+        router.get("/v1/reports") { request, respond in respond(try report(request)) }
         return router
     }
 
     // MARK: Handlers
 
-    private func health() throws -> Response {
+    private func health() throws -> APIResponse {
         let status = service.status()
         let counts = try? service.store.counts()
         let policy = service.policy
@@ -53,39 +49,50 @@ public struct Routes: Sendable {
             now: time.format(clock.now()), activeCases: status.activeCases, runningClocks: status.runningClocks,
             nextDue: status.nextDue.map(time.format), nextCase: status.nextCase, nextClock: status.nextClock,
             pendingEntries: counts?.pendingEntries, overdueCases: counts?.overdueCases, storeError: status.lastFailure)
-        return json(view)
+        return .json(view)
     }
 
-    private func openCase(_ request: Request, _ context: APIContext) async throws -> Response {
-        var body: OpenCaseRequest = try await decode(request, context)
-        body.actor = Self.actor(claimed: body.actor, peer: context.peer)
-        let result = try await write { try await service.open(body) }
-        let view = CaseView(result.record, policy: service.policy, now: clock.now(), replayed: result.replayed)
-        return json(view, status: result.replayed ? .ok : .created)
+    /// Writes are answered from the scheduler's queue once their group commit is on disk; the
+    /// answer is made on the connection's event loop.
+    private func openCase(_ request: APIRequest, _ respond: Responder) throws {
+        var body: OpenCaseRequest = try decode(request)
+        body.actor = Self.actor(claimed: body.actor, peer: request.peer)
+        service.open(body) { result in
+            respond.onLoop {
+                let written = try result.get()
+                let view = CaseView(
+                    written.record, policy: service.policy, now: clock.now(), replayed: written.replayed)
+                return .json(view, status: written.replayed ? .ok : .created)
+            }
+        }
     }
 
-    private func recordEvent(_ request: Request, _ context: APIContext) async throws -> Response {
-        let id = try context.parameters.require("id")
-        var body: RecordEventRequest = try await decode(request, context)
-        body.actor = Self.actor(claimed: body.actor, peer: context.peer)
-        let result = try await write { try await service.record(body, on: id) }
-        let view = CaseView(result.record, policy: service.policy, now: clock.now(), replayed: result.replayed)
-        return json(view)
+    private func recordEvent(_ request: APIRequest, _ respond: Responder) throws {
+        let id = try request.parameter("id")
+        var body: RecordEventRequest = try decode(request)
+        body.actor = Self.actor(claimed: body.actor, peer: request.peer)
+        service.record(body, on: id) { result in
+            respond.onLoop {
+                let written = try result.get()
+                return .json(
+                    CaseView(written.record, policy: service.policy, now: clock.now(), replayed: written.replayed))
+            }
+        }
     }
 
-    private func showCase(_ context: APIContext) throws -> Response {
-        let id = try context.parameters.require("id")
+    private func showCase(_ request: APIRequest) throws -> APIResponse {
+        let id = try request.parameter("id")
         guard let record = try read({ try service.store.caseRecord(id: id) }) else {
             throw APIError(status: .notFound, code: "unknown_case", message: "no case '\(id)'")
         }
         let events = try read { try service.store.events(of: id) }
         var view = CaseView(record, policy: service.policy, now: clock.now(), events: events)
         view.customer = try read { try service.store.contact(of: id) }  // only here: one case, asked for
-        return json(view)
+        return .json(view)
     }
 
-    private func listCases(_ request: Request) throws -> Response {
-        let query = request.uri.queryParameters
+    private func listCases(_ request: APIRequest) throws -> APIResponse {
+        let query = request.query
         var filter = CaseFilter()
         if let state = query.get("state") {
             guard let status = CaseStatus(rawValue: state) else {
@@ -100,16 +107,17 @@ public struct Routes: Sendable {
         let policy = service.policy
         let now = clock.now()
         let cases = try read { try service.store.cases(filter) }
-        return json(ListView(name: "cases", items: cases.map { CaseView($0, policy: policy, now: now) }))
+        return .json(ListView(name: "cases", items: cases.map { CaseView($0, policy: policy, now: now) }))
     }
 
-    private func listEntries(_ request: Request) async throws -> Response {
-        let query = request.uri.queryParameters
+    /// A page of the queue now, or (`wait=`, for followers) when the next entry is written.
+    private func listEntries(_ request: APIRequest, _ respond: Responder) throws {
+        let query = request.query
         var filter = EntryFilter()
         filter.tier = query.get("tier")
         if let tier = filter.tier, service.policy.tiers.first(where: { $0.id == tier }) == nil {
             throw APIError(
-                status: .unprocessableContent, code: "unknown_tier",
+                status: .unprocessableEntity, code: "unknown_tier",
                 message: "unknown tier '\(tier)' (tiers: \(service.policy.tiers.map(\.id).joined(separator: ", ")))")
         }
         if let state = query.get("state") {
@@ -127,38 +135,51 @@ public struct Routes: Sendable {
         if let after = query.get("after") { filter.afterID = Int64(try number(after, "after")) }
         filter.caseID = query.get("case")
         if let limit = query.get("limit") { filter.limit = try number(limit, "limit") }
-        var mark = service.notifier.lastPublishedID
-        var entries = try read { try service.store.entries(filter) }
-        // Long poll for `--follow`: wait for the next matching entry, up to `wait` seconds. Entries
-        // that do not match the filter wake us too; then we look again and wait for the rest.
-        if entries.isEmpty, let wait = query.get("wait") {
-            guard let seconds = Double(wait), seconds >= 0 else { throw APIError.badRequest("wait must be seconds") }
-            let deadline = Date().addingTimeInterval(min(seconds, Self.maxWaitSeconds))
-            while entries.isEmpty, case let left = deadline.timeIntervalSinceNow, left > 0 {
-                await service.notifier.wait(after: mark, timeout: left)
-                mark = service.notifier.lastPublishedID
-                entries = try read { try service.store.entries(filter) }
-            }
+        var wait: Double?
+        if let text = query.get("wait") {
+            guard let seconds = Double(text), seconds >= 0 else { throw APIError.badRequest("wait must be seconds") }
+            wait = min(seconds, Self.maxWaitSeconds)
         }
-        let time = TimeFormatter(policy: service.policy)
-        return json(ListView(name: "entries", items: entries.map { EntryView($0, time: time) }))
+        let mark = service.notifier.lastPublishedID
+        let entries = try read { try service.store.entries(filter) }
+        guard entries.isEmpty, let wait else { return respond(entriesPage(entries)) }
+        respond.later { try await waitForEntries(filter, after: mark, seconds: wait) }
     }
 
-    private func acknowledge(_ request: Request, _ context: APIContext) async throws -> Response {
-        let idText = try context.parameters.require("id")
+    /// Long poll for `--follow`: waits for the next matching entry, up to `seconds`. Entries that
+    /// do not match the filter wake us too; then we look again and wait for the rest.
+    private func waitForEntries(_ filter: EntryFilter, after mark: Int64, seconds: Double) async throws -> APIResponse {
+        var mark = mark
+        var entries: [QueueEntry] = []
+        let deadline = Date().addingTimeInterval(seconds)
+        while entries.isEmpty, case let left = deadline.timeIntervalSinceNow, left > 0 {
+            await service.notifier.wait(after: mark, timeout: left)
+            mark = service.notifier.lastPublishedID
+            entries = try read { try service.store.entries(filter) }
+        }
+        return entriesPage(entries)
+    }
+
+    private func entriesPage(_ entries: [QueueEntry]) -> APIResponse {
+        let time = TimeFormatter(policy: service.policy)
+        return .json(ListView(name: "entries", items: entries.map { EntryView($0, time: time) }))
+    }
+
+    private func acknowledge(_ request: APIRequest) throws -> APIResponse {
+        let idText = try request.parameter("id")
         guard let id = Int64(idText) else { throw APIError.badRequest("entry id must be a number") }
         struct Ack: Decodable { var actor: String? }
-        let body: Ack = try await decode(request, context, allowEmpty: true) ?? Ack()
-        let actor = Self.actor(claimed: body.actor, peer: context.peer) ?? "unknown"
+        let body: Ack = try decode(request, allowEmpty: true) ?? Ack()
+        let actor = Self.actor(claimed: body.actor, peer: request.peer) ?? "unknown"
         guard let entry = try read({ try service.store.acknowledge(entry: id, by: actor, at: clock.now()) }) else {
             throw APIError(status: .notFound, code: "unknown_entry", message: "no escalation entry \(id)")
         }
-        return json(EntryView(entry, time: TimeFormatter(policy: service.policy)))
+        return .json(EntryView(entry, time: TimeFormatter(policy: service.policy)))
     }
 
     /// Cases opened in [from, to) with their events, as JSON lines: what to keep before a purge.
-    private func export(_ request: Request) throws -> Response {
-        let query = request.uri.queryParameters
+    private func export(_ request: APIRequest) throws -> APIResponse {
+        let query = request.query
         let policy = service.policy
         guard let fromText = query.get("from"), let from = Self.instant(fromText, policy),
             let toText = query.get("to"), let to = Self.instant(toText, policy)
@@ -170,9 +191,7 @@ public struct Routes: Sendable {
         for (record, events) in try read({ try service.store.export(from: from, to: to) }) {
             lines.line(CaseView(record, policy: policy, now: now, events: events))
         }
-        return Response(
-            status: .ok, headers: [.contentType: "application/x-ndjson"],
-            body: .init(byteBuffer: ByteBuffer(bytes: lines.bytes)))
+        return APIResponse(status: .ok, contentType: "application/x-ndjson", body: ByteBuffer(bytes: lines.bytes))
     }
 
     /// A date is its midnight in the stores' zone; a date-time must carry its offset.
@@ -196,31 +215,6 @@ public struct Routes: Sendable {
 
     // MARK: Plumbing
 
-    private func handle(_ body: () async throws -> Response) async throws -> Response {
-        do {
-            return try await body()
-        } catch let error as APIError {
-            return errorResponse(error)
-        } catch let error as HTTPResponseError where error.status == .contentTooLarge {
-            return errorResponse(.tooLarge)
-        } catch {
-            return errorResponse(APIError(status: .internalServerError, code: "internal", message: "\(error)"))
-        }
-    }
-
-    /// `{"error": {"code": ..., "message": ...}}`, as every route answers a refusal.
-    func errorResponse(_ error: APIError) -> Response {
-        json(ErrorView(code: error.code, message: error.message), status: error.status)
-    }
-
-    private func write(_ body: () async throws -> WriteResult) async throws -> WriteResult {
-        do {
-            return try await body()
-        } catch let error as ServiceError {
-            throw APIError(error)
-        }
-    }
-
     func read<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
@@ -229,28 +223,21 @@ public struct Routes: Sendable {
         }
     }
 
-    private func decode<T: Decodable>(_ request: Request, _ context: APIContext) async throws -> T {
-        guard let value: T = try await decode(request, context, allowEmpty: false) else {
+    private func decode<T: Decodable>(_ request: APIRequest) throws -> T {
+        guard let value: T = try decode(request, allowEmpty: false) else {
             throw APIError.badRequest("the request needs a JSON body")
         }
         return value
     }
 
-    private func decode<T: Decodable>(_ request: Request, _ context: APIContext, allowEmpty: Bool)
-        async throws -> T?
-    {
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: Self.maxBodyBytes)
-        } catch is NIOTooManyBytesError {
-            throw APIError.tooLarge
-        }
-        if buffer.readableBytes == 0 {
+    /// The body as JSON (its size was checked as it was read).
+    private func decode<T: Decodable>(_ request: APIRequest, allowEmpty: Bool) throws -> T? {
+        if request.body.readableBytes == 0 {
             if allowEmpty { return nil }
             throw APIError.badRequest("the request needs a JSON body")
         }
         do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+            return try JSONDecoder().decode(T.self, from: Data(request.body.readableBytesView))
         } catch let error as DecodingError {
             throw APIError(status: .badRequest, code: "bad_json", message: Self.explain(error))
         } catch {
@@ -286,13 +273,5 @@ public struct Routes: Sendable {
     private func number(_ text: String, _ name: String) throws -> Int {
         guard let value = Int(text), value >= 0 else { throw APIError.badRequest("\(name) must be a whole number") }
         return value
-    }
-
-    private func json(_ value: some JSONWritable, status: HTTPResponse.Status = .ok) -> Response {
-        var writer = JSONWriter()
-        writer.line(value)
-        return Response(
-            status: status, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: writer.bytes)))
     }
 }

@@ -1,0 +1,138 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import SLAScheduler
+
+/// One whole request, its body already read: what a route sees.
+public struct APIRequest {
+    public let method: HTTPMethod
+    /// The path without its query, e.g. `/v1/cases/C-1/events`.
+    public let path: String
+    public let query: QueryParameters
+    public let headers: HTTPHeaders
+    public let body: ByteBuffer
+    /// Who the kernel says is calling (`uid 1000 (amy)`), or the TCP client's address.
+    public let peer: String?
+    /// The `:name` segments of the route that matched, percent-decoded.
+    var parameters: [String: String] = [:]
+
+    init(head: HTTPRequestHead, body: ByteBuffer, peer: String?) {
+        method = head.method
+        let (path, query) = Self.split(head.uri)
+        self.path = String(path)
+        self.query = QueryParameters(query)
+        headers = head.headers
+        self.body = body
+        self.peer = peer
+    }
+
+    func parameter(_ name: String) throws -> String {
+        guard let value = parameters[name] else { throw APIError.badRequest("the path needs its \(name)") }
+        return value
+    }
+
+    private static func split(_ uri: String) -> (path: Substring, query: Substring) {
+        guard let mark = uri.firstIndex(of: "?") else { return (uri[...], "") }
+        return (uri[..<mark], uri[uri.index(after: mark)...])
+    }
+}
+
+/// `a=1&b=two%20words`: values percent-decoded (a `+` stays a `+`: ISO 8601 offsets carry one).
+public struct QueryParameters {
+    private let items: [(name: String, value: String)]
+
+    init(_ query: Substring) {
+        items = query.split(separator: "&").map { item in
+            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (Self.decode(parts[0]), parts.count > 1 ? Self.decode(parts[1]) : "")
+        }
+    }
+
+    /// The first value given for `name`.
+    public func get(_ name: String) -> String? {
+        items.first { $0.name == name }?.value
+    }
+
+    static func decode(_ text: Substring) -> String {
+        text.contains("%") ? String(text).removingPercentEncoding ?? String(text) : String(text)
+    }
+}
+
+/// One whole answer.
+public struct APIResponse {
+    public var status: HTTPResponseStatus
+    public var headers: HTTPHeaders
+    public var body: ByteBuffer
+
+    public init(status: HTTPResponseStatus, contentType: String, body: ByteBuffer) {
+        self.status = status
+        headers = ["content-type": contentType]
+        self.body = body
+    }
+
+    /// `value` as one line of JSON.
+    static func json(_ value: some JSONWritable, status: HTTPResponseStatus = .ok) -> APIResponse {
+        var writer = JSONWriter()
+        writer.line(value)
+        return APIResponse(
+            status: status, contentType: "application/json", body: ByteBuffer(bytes: writer.bytes))
+    }
+
+    /// `{"error": {"code": ..., "message": ...}}`, as every route answers a refusal.
+    static func error(_ error: APIError) -> APIResponse {
+        json(ErrorView(code: error.code, message: error.message), status: error.status)
+    }
+
+    /// The answer to whatever a route threw.
+    static func error(of thrown: Error) -> APIResponse {
+        switch thrown {
+        case let error as APIError: return self.error(error)
+        case let error as ServiceError: return self.error(APIError(error))
+        default: return self.error(APIError(status: .internalServerError, code: "internal", message: "\(thrown)"))
+        }
+    }
+}
+
+/// Sends a route's answer, once, from whatever thread has it: the connection's event loop, the
+/// scheduler's queue after a commit, or a task that waited for the queue.
+public struct Responder: @unchecked Sendable {
+    let eventLoop: EventLoop
+    /// Writes the answer; runs on `eventLoop`.
+    let send: (APIResponse) -> Void
+
+    public func callAsFunction(_ response: APIResponse) {
+        if eventLoop.inEventLoop {
+            send(response)
+        } else {
+            eventLoop.execute { send(response) }
+        }
+    }
+
+    /// Makes the answer on the event loop (not on the thread that calls this, e.g. the scheduler's
+    /// queue, which has the next group commit to do), then sends it.
+    func onLoop(_ make: @escaping () throws -> APIResponse) {
+        let respond = { send(Self.answer(make)) }
+        if eventLoop.inEventLoop { respond() } else { eventLoop.execute(respond) }
+    }
+
+    /// For the routes that wait (long polls): a task on the connection's event loop.
+    func later(_ make: @escaping () async throws -> APIResponse) {
+        Task(executorPreference: EventLoopExecutor(eventLoop)) {
+            let response: APIResponse
+            do {
+                response = try await make()
+            } catch {
+                response = .error(of: error)
+            }
+            self(response)
+        }
+    }
+
+    static func answer(_ make: () throws -> APIResponse) -> APIResponse {
+        do {
+            return try make()
+        } catch {
+            return .error(of: error)
+        }
+    }
+}
