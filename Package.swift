@@ -106,7 +106,13 @@ let package = Package(
         .executableTarget(name: "FuzzPolicy", dependencies: ["SLACore"], swiftSettings: shell),
         .executableTarget(name: "FuzzRequest", dependencies: ["SLACore", "SLAScheduler"], swiftSettings: shell),
         .testTarget(name: "SLACoreTests", dependencies: ["SLACore"]),
-        .testTarget(name: "SLAServerTests", dependencies: ["SLAServer", "SLACore", "SLAStore"]),
+        .testTarget(
+            name: "SLAServerTests",
+            dependencies: [
+                "SLAServer", "SLACore", "SLAStore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
         .testTarget(
             name: "SLAStoreTests",
             dependencies: ["SLAStore", "SLAScheduler", .product(name: "GRDB", package: "GRDB.swift")],

@@ -323,6 +323,7 @@ public final class SLAService: @unchecked Sendable {
         }
 
         batch.cases = touched.compactMap { cases[$0] }
+        batch.committed = originals.compactMapValues { $0 }
         batch.escalations = effects.compactMap(\.escalation)
         batch.writtenAt = clock.now()
         let written: [QueueEntry]

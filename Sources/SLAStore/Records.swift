@@ -80,6 +80,9 @@ public struct WriteBatch: Sendable {
     public var escalations: [Escalation] = []
     public var answers: [IdempotentAnswer] = []
     public var contacts: [String: CustomerContact] = [:]
+    /// Each case in `cases` as last committed, where it was: a case whose indexed columns stay as
+    /// they were is written without touching its index entries (a third of the pages per event).
+    public var committed: [String: Case] = [:]
     public var writtenAt: Instant
 
     public init(writtenAt: Instant) {

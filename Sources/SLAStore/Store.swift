@@ -56,7 +56,8 @@ public final class Store: @unchecked Sendable {
         do {
             return try pool.write { db in
                 for (record, state) in zip(batch.cases, states) {
-                    try self.upsert(record, state: state, at: batch.writtenAt, db)
+                    try self.upsert(
+                        record, state: state, committed: batch.committed[record.id], at: batch.writtenAt, db)
                 }
                 for event in batch.events {
                     try db.cachedStatement(
@@ -119,7 +120,19 @@ public final class Store: @unchecked Sendable {
 
     /// Updates the case's row, or inserts it. (Not `INSERT ... ON CONFLICT`: on an AUTOINCREMENT
     /// table that uses up a sequence number on every update, and `seq` numbers the cases.)
-    private func upsert(_ record: Case, state: Data, at: Instant, _ db: Database) throws {
+    private func upsert(_ record: Case, state: Data, committed: Case?, at: Instant, _ db: Database) throws {
+        if let committed, Self.sameIndexedColumns(committed, record) {
+            // SQLite rewrites an index entry whenever its column is SET, even to the same value.
+            try db.cachedStatement(
+                sql:
+                    "UPDATE cases SET resolved_at = ?, closed_at = ?, updated_at = ?, state = ?, running = ? WHERE id = ?"
+            ).execute(
+                arguments: [
+                    record.resolvedAt?.millis, record.closedAt?.millis, at.millis, state, record.runningClockCount,
+                    record.id,
+                ])
+            if db.changesCount > 0 { return }
+        }
         try db.cachedStatement(
             sql: """
                 UPDATE cases SET status = ?, resolved_at = ?, closed_at = ?, next_due = ?, overdue = ?,
@@ -146,6 +159,12 @@ public final class Store: @unchecked Sendable {
                 record.closedAt?.millis, record.nextDue?.millis, record.isOverdue, at.millis, state,
                 record.runningClockCount,
             ])
+    }
+
+    /// Whether the columns of `cases` that an index covers (status, next_due, overdue; the store
+    /// and opening time never change) are the same for both.
+    public static func sameIndexedColumns(_ old: Case, _ new: Case) -> Bool {
+        old.status == new.status && old.nextDue == new.nextDue && old.isOverdue == new.isOverdue
     }
 
     private func storeAndKind(of caseID: String, _ db: Database) throws -> (String, String) {

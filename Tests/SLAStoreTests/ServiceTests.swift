@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Logging
 import SLACore
 import SLAScheduler
@@ -295,6 +296,53 @@ struct Fixture {
         #expect(try store.acknowledge(entry: 99, by: "amy", at: start) == nil)
         let mode = try FileManager.default.attributesOfItem(atPath: store.path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
+    }
+
+    /// A write that leaves status, next due and overdue as they were skips the indexes; any other
+    /// rewrites them. Either way the row's columns agree with the case it stores.
+    @Test func theIndexedColumnsAlwaysAgreeWithTheStoredCase() throws {
+        let fixture = Fixture()
+        let store = try Store(directory: fixture.directory)
+        let engine = Engine(policy: Fixture.policy)
+        let start = fixture.clock.now()
+        var record = try engine.open(CaseOpening(id: "C-1", kind: "slow", store: "S1", openedAt: start), now: start).0
+        func commit(_ new: Case, committed: Case?) throws {
+            var batch = WriteBatch(writtenAt: start)
+            batch.cases = [new]
+            batch.committed = committed.map { ["C-1": $0] } ?? [:]
+            try store.commit(batch)
+        }
+        func expectRowMatches(_ expected: Case, _ step: Comment) throws {
+            #expect(try store.caseRecord(id: "C-1") == expected, step)
+            let row = try #require(
+                try DatabaseQueue(path: store.path).read { db in
+                    try Row.fetchOne(db, sql: "SELECT status, next_due, overdue FROM cases WHERE id = 'C-1'")
+                })
+            #expect(row["status"] == expected.status.rawValue, step)
+            #expect(row["next_due"] as Int64? == expected.nextDue?.millis, step)
+            #expect(row["overdue"] == expected.isOverdue, step)
+        }
+        try commit(record, committed: nil)
+        try expectRowMatches(record, "opened")
+
+        var later = record
+        later.lastEventAt = start.adding(seconds: 60)  // no indexed column changes
+        #expect(Store.sameIndexedColumns(record, later))
+        try commit(later, committed: record)
+        try expectRowMatches(later, "an event that changes no indexed column")
+
+        var done = later
+        _ = try engine.record("done", at: start.adding(seconds: 120), on: &done, now: start.adding(seconds: 120))
+        #expect(!Store.sameIndexedColumns(later, done))
+        try commit(done, committed: later)
+        try expectRowMatches(done, "the clock met: next due changes")
+
+        record = done
+        _ = try engine.record(
+            LifecycleEvent.resolved, at: start.adding(seconds: 180), on: &record, now: start.adding(seconds: 180))
+        #expect(record.status != done.status)
+        try commit(record, committed: done)
+        try expectRowMatches(record, "resolved: the status changes")
     }
 
     @Test func retentionPurgesOnlyOldClosedCasesWithTheirRecords() async throws {
