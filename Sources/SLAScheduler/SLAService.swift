@@ -41,6 +41,9 @@ public final class SLAService: @unchecked Sendable {
     private var heap = DeadlineHeap()
     private var nextSequence: Int64 = 0
     private var lastFailure: String?
+    /// When the timer is set to fire next (by `clock`), so a drain that changes nothing earlier
+    /// leaves it alone: re-arming a Dispatch timer wakes Dispatch's manager thread every time.
+    private var armedFor: Instant?
 
     // Guarded by `lock`.
     private let lock = NSLock()
@@ -119,7 +122,10 @@ public final class SLAService: @unchecked Sendable {
             let written = try store.commit(batch)
             for entry in written { log(entry) }
             let timer = DispatchSource.makeTimerSource(queue: queue)
-            timer.setEventHandler { [weak self] in self?.drain() }
+            timer.setEventHandler { [weak self] in
+                self?.armedFor = nil  // a one-shot timer: fired, it is set no more
+                self?.drain()
+            }
             self.timer = timer
             timer.activate()
             armTimer()
@@ -390,9 +396,17 @@ public final class SLAService: @unchecked Sendable {
 
     private func armTimer(retry: Bool = false) {
         guard let timer else { return }
+        let now = clock.now()
         var delay = Self.maxTimerSpanMillis
-        if let due = heap.earliest() { delay = min(delay, max(0, due - clock.now())) }
+        if let due = heap.earliest() { delay = min(delay, max(0, due - now)) }
         if retry { delay = max(delay, Self.retryMillis) }
+        let target = now.adding(millis: delay)
+        // Already set to fire in time (a little early is harmless: that drain re-arms it). After
+        // a backward step of the wall clock the old setting looks too far away, and is replaced.
+        if !retry, let armedFor, armedFor > now, armedFor <= target, armedFor - now <= Self.maxTimerSpanMillis {
+            return
+        }
+        armedFor = target
         timer.schedule(wallDeadline: .now() + .milliseconds(Int(delay)), leeway: .milliseconds(1))
     }
 
