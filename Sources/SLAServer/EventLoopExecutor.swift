@@ -1,8 +1,7 @@
 import NIOCore
 
-/// Runs a connection's request handling on the connection's own event loop, instead of Swift's
-/// cooperative pool: reading a request, answering it and writing the reply then stay on one thread,
-/// and the only hand-offs left per write are to the scheduler's queue and back.
+/// Runs a task on a connection's own event loop instead of Swift's cooperative pool: a long poll
+/// (`Responder.later`) waits, then makes and writes its answer on the thread that owns the channel.
 final class EventLoopExecutor: TaskExecutor, @unchecked Sendable {
     let eventLoop: EventLoop
 

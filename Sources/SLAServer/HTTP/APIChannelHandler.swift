@@ -47,7 +47,9 @@ final class APIChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
         case .end:
             guard let head else { return }
+            let body = self.body ?? ByteBuffer()
             self.head = nil
+            self.body = nil
             answering = true
             let keepAlive = head.isKeepAlive && !tooLarge
             let responder = Responder(eventLoop: context.eventLoop) { [self] response in
@@ -58,9 +60,7 @@ final class APIChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
             } else if let refusal = refusal(of: head, context: context) {
                 responder(refusal)
             } else {
-                let request = APIRequest(head: head, body: body ?? ByteBuffer(), peer: peer)
-                body = nil
-                router.respond(to: request, responder)
+                router.respond(to: APIRequest(head: head, body: body, peer: peer), responder)
             }
         }
     }

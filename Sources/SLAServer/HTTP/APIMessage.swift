@@ -101,18 +101,18 @@ public struct Responder: @unchecked Sendable {
     let send: (APIResponse) -> Void
 
     public func callAsFunction(_ response: APIResponse) {
-        if eventLoop.inEventLoop {
-            send(response)
-        } else {
-            eventLoop.execute { send(response) }
-        }
+        hop { send(response) }
     }
 
     /// Makes the answer on the event loop (not on the thread that calls this, e.g. the scheduler's
     /// queue, which has the next group commit to do), then sends it.
     func onLoop(_ make: @escaping () throws -> APIResponse) {
-        let respond = { send(Self.answer(make)) }
-        if eventLoop.inEventLoop { respond() } else { eventLoop.execute(respond) }
+        hop { send(Self.answer(make)) }
+    }
+
+    /// Runs `work` on the event loop: now if already there.
+    private func hop(_ work: @escaping () -> Void) {
+        if eventLoop.inEventLoop { work() } else { eventLoop.execute(work) }
     }
 
     /// For the routes that wait (long polls): a task on the connection's event loop.
