@@ -124,6 +124,10 @@ final class HTTPConnection {
             }
         }
         while true {
+            // Wait in poll, not in read: a reader blocked in a Unix socket's read is woken each
+            // time the server reads this side's request (write space), and goes back to sleep.
+            var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&ready, 1, -1) < 0, errno == EINTR { continue }
             let count = buffer.withUnsafeMutableBytes { raw in read(fd, raw.baseAddress! + end, raw.count - end) }
             if count < 0, errno == EINTR { continue }
             guard count >= 0 else { throw Failure(description: "read: \(String(cString: strerror(errno)))") }
