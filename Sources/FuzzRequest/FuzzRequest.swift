@@ -30,6 +30,7 @@ import SLAScheduler
         var now = Instant(seconds: 1_780_000_000)
         // One JSON document per line: the first opens a case, the others are events on it.
         let lines = bytes.split(separator: UInt8(ascii: "\n"))
+        for line in lines { checkFlatReader(line) }
         guard let first = lines.first,
             let opening = try? JSONDecoder().decode(OpenCaseRequest.self, from: Data(first))
         else { return 0 }
@@ -52,6 +53,17 @@ import SLAScheduler
             }
         }
         return 0
+    }
+
+    /// The server's fast reader may decline a body, but what it reads must be what `JSONDecoder` reads.
+    func checkFlatReader(_ line: Data) {
+        guard let flat = FlatJSONObject(line) else { return }
+        if let fast = OpenCaseRequest(flat: flat) {
+            precondition(fast == (try? JSONDecoder().decode(OpenCaseRequest.self, from: line)), "open: \(fast)")
+        }
+        if let fast = RecordEventRequest(flat: flat) {
+            precondition(fast == (try? JSONDecoder().decode(RecordEventRequest.self, from: line)), "event: \(fast)")
+        }
     }
 #else
     @main enum FuzzRequestStub {

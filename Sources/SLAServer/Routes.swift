@@ -236,6 +236,11 @@ public struct Routes: Sendable {
             if allowEmpty { return nil }
             throw APIError.badRequest("the request needs a JSON body")
         }
+        if let readable = T.self as? FlatJSONReadable.Type,
+            let flat = FlatJSONObject(request.body.readableBytesView), let value = readable.init(flat: flat) as? T
+        {
+            return value
+        }
         do {
             return try JSONDecoder().decode(T.self, from: Data(request.body.readableBytesView))
         } catch let error as DecodingError {
