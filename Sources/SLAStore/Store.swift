@@ -60,33 +60,45 @@ public final class Store: @unchecked Sendable {
                         record, state: state, committed: batch.committed[record.id], at: batch.writtenAt, db)
                 }
                 for event in batch.events {
-                    try db.cachedStatement(
-                        sql: """
-                            INSERT INTO events (case_id, kind, at, recorded_at, actor, note, idempotency_key)
-                            VALUES (?, ?, ?, ?, ?, ?, ?)
-                            """
-                    ).execute(
-                        arguments: [
-                            event.caseID, event.kind, event.at.millis, event.recordedAt.millis, event.actor,
-                            event.note, event.idempotencyKey,
-                        ])
+                    var row = try RowWriter(
+                        db,
+                        """
+                        INSERT INTO events (case_id, kind, at, recorded_at, actor, note, idempotency_key)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """)
+                    row.bind(event.caseID)
+                    row.bind(event.kind)
+                    row.bind(event.at.millis)
+                    row.bind(event.recordedAt.millis)
+                    row.bind(event.actor)
+                    row.bind(event.note)
+                    row.bind(event.idempotencyKey)
+                    try row.execute()
                 }
                 var inserted: [QueueEntry] = []
                 let kinds = Dictionary(batch.cases.map { ($0.id, ($0.opening.store, $0.kind)) }) { first, _ in first }
                 for entry in batch.escalations {
                     let (store, caseKind) = try kinds[entry.caseID] ?? self.storeAndKind(of: entry.caseID, db)
                     let late = max(0, batch.writtenAt - entry.dueAt)
-                    try db.cachedStatement(
-                        sql: """
-                            INSERT OR IGNORE INTO escalations
-                                (case_id, clock, cycle, tier, kind, due_at, deadline, written_at, late_ms, store, case_kind)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """
-                    ).execute(
-                        arguments: [
-                            entry.caseID, entry.clock, entry.cycle, entry.tier, entry.kind.rawValue,
-                            entry.dueAt.millis, entry.deadline.millis, batch.writtenAt.millis, late, store, caseKind,
-                        ])
+                    var row = try RowWriter(
+                        db,
+                        """
+                        INSERT OR IGNORE INTO escalations
+                            (case_id, clock, cycle, tier, kind, due_at, deadline, written_at, late_ms, store, case_kind)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """)
+                    row.bind(entry.caseID)
+                    row.bind(entry.clock)
+                    row.bind(entry.cycle)
+                    row.bind(entry.tier)
+                    row.bind(entry.kind.rawValue)
+                    row.bind(entry.dueAt.millis)
+                    row.bind(entry.deadline.millis)
+                    row.bind(batch.writtenAt.millis)
+                    row.bind(late)
+                    row.bind(store)
+                    row.bind(caseKind)
+                    try row.execute()
                     if db.changesCount > 0 {
                         inserted.append(
                             QueueEntry(
@@ -123,42 +135,61 @@ public final class Store: @unchecked Sendable {
     private func upsert(_ record: Case, state: Data, committed: Case?, at: Instant, _ db: Database) throws {
         if let committed, Self.sameIndexedColumns(committed, record) {
             // SQLite rewrites an index entry whenever its column is SET, even to the same value.
-            try db.cachedStatement(
-                sql:
-                    "UPDATE cases SET resolved_at = ?, closed_at = ?, updated_at = ?, state = ?, running = ? WHERE id = ?"
-            ).execute(
-                arguments: [
-                    record.resolvedAt?.millis, record.closedAt?.millis, at.millis, state, record.runningClockCount,
-                    record.id,
-                ])
+            var row = try RowWriter(
+                db,
+                "UPDATE cases SET resolved_at = ?, closed_at = ?, updated_at = ?, state = ?, running = ? WHERE id = ?")
+            row.bind(record.resolvedAt?.millis)
+            row.bind(record.closedAt?.millis)
+            row.bind(at.millis)
+            row.bind(state)
+            row.bind(record.runningClockCount)
+            row.bind(record.id)
+            try row.execute()
             if db.changesCount > 0 { return }
         }
-        try db.cachedStatement(
-            sql: """
-                UPDATE cases SET status = ?, resolved_at = ?, closed_at = ?, next_due = ?, overdue = ?,
-                    updated_at = ?, state = ?, running = ?
-                WHERE id = ?
-                """
-        ).execute(
-            arguments: [
-                record.status.rawValue, record.resolvedAt?.millis, record.closedAt?.millis, record.nextDue?.millis,
-                record.isOverdue, at.millis, state, record.runningClockCount, record.id,
-            ])
+        var update = try RowWriter(
+            db,
+            """
+            UPDATE cases SET status = ?, resolved_at = ?, closed_at = ?, next_due = ?, overdue = ?,
+                updated_at = ?, state = ?, running = ?
+            WHERE id = ?
+            """)
+        update.bind(record.status.rawValue)
+        update.bind(record.resolvedAt?.millis)
+        update.bind(record.closedAt?.millis)
+        update.bind(record.nextDue?.millis)
+        update.bind(record.isOverdue)
+        update.bind(at.millis)
+        update.bind(state)
+        update.bind(record.runningClockCount)
+        update.bind(record.id)
+        try update.execute()
         guard db.changesCount == 0 else { return }
         let opening = record.opening
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO cases (id, kind, store, category, channel, amount, external_ref, opened_at, status,
-                                   resolved_at, closed_at, next_due, overdue, updated_at, state, running)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(
-            arguments: [
-                opening.id, opening.kind, opening.store, opening.category, opening.channel, opening.amount,
-                opening.externalRef, opening.openedAt.millis, record.status.rawValue, record.resolvedAt?.millis,
-                record.closedAt?.millis, record.nextDue?.millis, record.isOverdue, at.millis, state,
-                record.runningClockCount,
-            ])
+        var insert = try RowWriter(
+            db,
+            """
+            INSERT INTO cases (id, kind, store, category, channel, amount, external_ref, opened_at, status,
+                               resolved_at, closed_at, next_due, overdue, updated_at, state, running)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        insert.bind(opening.id)
+        insert.bind(opening.kind)
+        insert.bind(opening.store)
+        insert.bind(opening.category)
+        insert.bind(opening.channel)
+        insert.bind(opening.amount)
+        insert.bind(opening.externalRef)
+        insert.bind(opening.openedAt.millis)
+        insert.bind(record.status.rawValue)
+        insert.bind(record.resolvedAt?.millis)
+        insert.bind(record.closedAt?.millis)
+        insert.bind(record.nextDue?.millis)
+        insert.bind(record.isOverdue)
+        insert.bind(at.millis)
+        insert.bind(state)
+        insert.bind(record.runningClockCount)
+        try insert.execute()
     }
 
     /// Whether the columns of `cases` that an index covers (status, next_due, overdue; the store

@@ -300,6 +300,42 @@ struct Fixture {
 
     /// A write that leaves status, next due and overdue as they were skips the indexes; any other
     /// rewrites them. Either way the row's columns agree with the case it stores.
+    /// The commit binds its values straight to SQLite: each kind reads back as written (an empty
+    /// text stays empty, a nil stays NULL, non-ASCII text and the case's blob intact).
+    @Test func everyBoundValueReadsBackAsWritten() throws {
+        let fixture = Fixture()
+        let store = try Store(directory: fixture.directory)
+        let start = fixture.clock.now()
+        var opening = CaseOpening(id: "C-1", kind: "slow", store: "门店 7", openedAt: start)
+        opening.externalRef = ""
+        opening.amount = 1999.5
+        let record = try Engine(policy: Fixture.policy).open(opening, now: start).0
+        var batch = WriteBatch(writtenAt: start.adding(millis: 3))
+        batch.cases = [record]
+        batch.events = [
+            EventRecord(
+                caseID: "C-1", kind: "opened", at: start, recordedAt: start, actor: "", note: "顾客已回电",
+                idempotencyKey: "k-1"),
+            EventRecord(
+                caseID: "C-1", kind: "noted", at: start, recordedAt: start, actor: nil, note: nil, idempotencyKey: nil),
+        ]
+        try store.commit(batch)
+        #expect(try store.caseRecord(id: "C-1") == record)
+        let events = try store.events(of: "C-1")
+        #expect(events.map(\.actor) == ["", nil])
+        #expect(events.map(\.note) == ["顾客已回电", nil])
+        #expect(events.map(\.idempotencyKey) == ["k-1", nil])
+        let row = try #require(
+            try DatabaseQueue(path: store.path).read { db in
+                try Row.fetchOne(db, sql: "SELECT store, external_ref, channel, amount, updated_at FROM cases")
+            })
+        #expect(row["store"] == "门店 7")
+        #expect(row["external_ref"] == "")
+        #expect(row["channel"] as String? == nil)
+        #expect(row["amount"] == 1999.5)
+        #expect(row["updated_at"] == start.adding(millis: 3).millis)
+    }
+
     @Test func theIndexedColumnsAlwaysAgreeWithTheStoredCase() throws {
         let fixture = Fixture()
         let store = try Store(directory: fixture.directory)
