@@ -43,7 +43,8 @@ public struct OpeningInterval: Hashable, Sendable, CustomStringConvertible {
 /// that change daylight saving time are 23 or 25 hours long, as they are on the wall.
 public struct BusinessCalendar: Sendable {
     public let name: String
-    public let zone: TimeZone
+    public var zone: TimeZone { offsets.zone }
+    private let offsets: ZoneOffsets
     /// Opening hours per weekday, Monday first.
     public let weekly: [Weekday: [OpeningInterval]]
     /// Dates on which the calendar is closed whatever the weekday says (public holidays).
@@ -63,7 +64,7 @@ public struct BusinessCalendar: Sendable {
         extraOpenHours: [OpeningInterval]? = nil, dateHours: [CivilDate: [OpeningInterval]] = [:]
     ) {
         self.name = name
-        self.zone = zone
+        self.offsets = ZoneOffsets(zone)
         self.weekly = weekly.mapValues { $0.sorted { $0.start < $1.start } }
         self.closedDates = closedDates
         self.extraOpenDates = extraOpenDates
@@ -106,7 +107,7 @@ public struct BusinessCalendar: Sendable {
 
     /// The zone's UTC offset at an instant, in seconds.
     public func offset(at instant: Instant) -> Int {
-        zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(instant.seconds)))
+        offsets.offset(atSecond: instant.seconds)
     }
 
     /// The instant of a local wall time. In a DST gap the time is pushed forward by the gap;
