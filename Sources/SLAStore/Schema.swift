@@ -130,6 +130,23 @@ enum Schema {
             // How many clocks of a case are counting down: recovery sums it without decoding cases.
             try db.execute(sql: "ALTER TABLE cases ADD COLUMN running INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v6-event-chain") { db in
+            // A case's events are found through a chain (see EventChain), not an index on
+            // events(case_id): that index cost a page write per event at every group commit.
+            // Events already written keep that index, partial, which new events never enter.
+            let chainedAfter =
+                try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'events'") ?? 0
+            try db.execute(
+                sql: """
+                    ALTER TABLE cases ADD COLUMN last_event INTEGER;
+                    ALTER TABLE events ADD COLUMN prev_seq INTEGER;
+                    UPDATE cases SET last_event = (SELECT max(seq) FROM events WHERE events.case_id = cases.id);
+                    DROP INDEX events_case;
+                    CREATE INDEX events_case_unchained ON events(case_id, seq) WHERE seq <= \(chainedAfter);
+                    CREATE TABLE event_chain (chained_after INTEGER NOT NULL);
+                    INSERT INTO event_chain (chained_after) VALUES (\(chainedAfter));
+                    """)
+        }
         return migrator
     }
 }

@@ -89,26 +89,57 @@ extension Store {
     /// Deletes closed cases closed before `cutoff`, with their events, entries and deliveries.
     /// Returns how many cases went.
     public func purge(closedBefore cutoff: Instant) throws -> Int {
-        try write { db in
-            let ids = try String.fetchAll(
-                db, sql: "SELECT id FROM cases WHERE status = 'closed' AND closed_at < ?", arguments: [cutoff.millis])
-            guard !ids.isEmpty else { return 0 }
-            try db.execute(sql: "INSERT INTO purge_in_progress (flag) VALUES (1)")
-            for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                let arguments = StatementArguments(chunk)
-                try db.execute(
-                    sql:
-                        "DELETE FROM deliveries WHERE entry_id IN (SELECT id FROM escalations WHERE case_id IN (\(marks)))",
-                    arguments: arguments)
-                try db.execute(sql: "DELETE FROM escalations WHERE case_id IN (\(marks))", arguments: arguments)
-                try db.execute(sql: "DELETE FROM events WHERE case_id IN (\(marks))", arguments: arguments)
-                try db.execute(sql: "DELETE FROM contacts WHERE case_id IN (\(marks))", arguments: arguments)
-                try db.execute(sql: "DELETE FROM cases WHERE id IN (\(marks))", arguments: arguments)
+        do {
+            return try pool.writeWithoutTransaction { db in
+                // Deleting a case makes SQLite look for events that still name it, and no index
+                // leads there from a case (see EventChain): every child is deleted here first, so
+                // the check is left off for this transaction.
+                try db.execute(sql: "PRAGMA foreign_keys = OFF")
+                defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
+                var purged = 0
+                try db.inTransaction {
+                    purged = try self.purge(closedBefore: cutoff, db)
+                    return .commit
+                }
+                return purged
             }
-            try db.execute(sql: "DELETE FROM purge_in_progress")
-            return ids.count
+        } catch {
+            throw Self.unavailable(error)
         }
+    }
+
+    private func purge(closedBefore cutoff: Instant, _ db: Database) throws -> Int {
+        let ids = try String.fetchAll(
+            db, sql: "SELECT id FROM cases WHERE status = 'closed' AND closed_at < ?", arguments: [cutoff.millis])
+        guard !ids.isEmpty else { return 0 }
+        try db.execute(sql: "INSERT INTO purge_in_progress (flag) VALUES (1)")
+        for chunk in Self.chunks(ids) {
+            let marks = Self.marks(chunk.count)
+            let arguments = StatementArguments(chunk)
+            try db.execute(
+                sql: """
+                    DELETE FROM deliveries WHERE entry_id IN (SELECT id FROM escalations WHERE case_id IN (\(marks)))
+                    """,
+                arguments: arguments)
+            try db.execute(sql: "DELETE FROM escalations WHERE case_id IN (\(marks))", arguments: arguments)
+            for seqs in Self.chunks(try chunk.flatMap { try eventSeqs(of: $0, db) }) {
+                let sql = "DELETE FROM events WHERE seq IN (\(Self.marks(seqs.count)))"
+                try db.execute(sql: sql, arguments: StatementArguments(seqs))
+            }
+            try db.execute(sql: "DELETE FROM contacts WHERE case_id IN (\(marks))", arguments: arguments)
+            try db.execute(sql: "DELETE FROM cases WHERE id IN (\(marks))", arguments: arguments)
+        }
+        try db.execute(sql: "DELETE FROM purge_in_progress")
+        return ids.count
+    }
+
+    /// Pieces of at most 500: SQLite's limit on parameters is 999 on older builds.
+    private static func chunks<T>(_ values: [T]) -> [[T]] {
+        stride(from: 0, to: values.count, by: 500).map { Array(values[$0..<min($0 + 500, values.count)]) }
+    }
+
+    private static func marks(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ",")
     }
 
     /// Cases opened in [from, to) and their events, for `slactl export`.

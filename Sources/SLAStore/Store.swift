@@ -20,6 +20,9 @@ public struct StoreUnavailable: Error, CustomStringConvertible {
 public final class Store: @unchecked Sendable {
     public let path: String
     let pool: DatabasePool
+    /// Events up to this seq were written before events were chained (schema v6): they are found
+    /// through their own partial index. Later ones through the chain.
+    let chainedAfter: Int64
 
     /// Opens (creating if needed) `slad.sqlite` in `directory`, and migrates it.
     public init(directory: String) throws {
@@ -40,6 +43,7 @@ public final class Store: @unchecked Sendable {
             // GRDB turns WAL pools to synchronous=NORMAL after prepareDatabase: the writer is set
             // back to FULL here, so that every commit is on disk (fsync) before it is answered.
             try pool.barrierWriteWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+            chainedAfter = try pool.read { try Int64.fetchOne($0, sql: "SELECT chained_after FROM event_chain") } ?? 0
         } catch {
             throw Self.unavailable(error)
         }
@@ -55,17 +59,23 @@ public final class Store: @unchecked Sendable {
         let states = batch.cases.map(CaseCodec.encode)
         do {
             return try pool.write { db in
-                for (record, state) in zip(batch.cases, states) {
-                    try self.upsert(
-                        record, state: state, committed: batch.committed[record.id], at: batch.writtenAt, db)
+                // Events go in before their cases' rows are rewritten: each insert reads its
+                // case's previous event from the row. A case opened in this batch has no row yet
+                // for its events to refer to: it is written first (and again below).
+                for (record, state) in zip(batch.cases, states) where batch.committed[record.id] == nil {
+                    try self.upsert(record, state: state, committed: nil, lastEvent: nil, at: batch.writtenAt, db)
                 }
-                for event in batch.events {
+                let chain = try EventChain(numbering: batch.events, db)
+                for (event, link) in zip(batch.events, chain.links) {
                     var row = try RowWriter(
                         db,
                         """
-                        INSERT INTO events (case_id, kind, at, recorded_at, actor, note, idempotency_key)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO events (seq, prev_seq, case_id, kind, at, recorded_at, actor, note, idempotency_key)
+                        VALUES (?, coalesce(?, (SELECT last_event FROM cases WHERE id = ?)), ?, ?, ?, ?, ?, ?, ?)
                         """)
+                    row.bind(link.seq)
+                    row.bind(link.previousInBatch)
+                    row.bind(event.caseID)
                     row.bind(event.caseID)
                     row.bind(event.kind)
                     row.bind(event.at.millis)
@@ -74,6 +84,16 @@ public final class Store: @unchecked Sendable {
                     row.bind(event.note)
                     row.bind(event.idempotencyKey)
                     try row.execute()
+                }
+                for (record, state) in zip(batch.cases, states) {
+                    try self.upsert(
+                        record, state: state, committed: batch.committed[record.id],
+                        lastEvent: chain.last[record.id], at: batch.writtenAt, db)
+                }
+                // An event on a case the batch did not rewrite still moves the case's chain head.
+                let rewritten = Set(batch.cases.map(\.id))
+                for (caseID, seq) in chain.last where !rewritten.contains(caseID) {
+                    try db.execute(sql: "UPDATE cases SET last_event = ? WHERE id = ?", arguments: [seq, caseID])
                 }
                 var inserted: [QueueEntry] = []
                 let kinds = Dictionary(batch.cases.map { ($0.id, ($0.opening.store, $0.kind)) }) { first, _ in first }
@@ -132,7 +152,9 @@ public final class Store: @unchecked Sendable {
 
     /// Updates the case's row, or inserts it. (Not `INSERT ... ON CONFLICT`: on an AUTOINCREMENT
     /// table that uses up a sequence number on every update, and `seq` numbers the cases.)
-    private func upsert(_ record: Case, state: Data, committed: Case?, at: Instant, _ db: Database) throws {
+    private func upsert(
+        _ record: Case, state: Data, committed: Case?, lastEvent: Int64?, at: Instant, _ db: Database
+    ) throws {
         if let committed, Self.sameIndexedColumns(committed, record) {
             // SQLite rewrites an index entry whenever its column is SET, even to the same value.
             var row = try RowWriter(
@@ -151,7 +173,7 @@ public final class Store: @unchecked Sendable {
             db,
             """
             UPDATE cases SET status = ?, resolved_at = ?, closed_at = ?, next_due = ?, overdue = ?,
-                updated_at = ?, state = ?, running = ?
+                updated_at = ?, state = ?, running = ?, last_event = coalesce(?, last_event)
             WHERE id = ?
             """)
         update.bind(record.status.rawValue)
@@ -162,6 +184,7 @@ public final class Store: @unchecked Sendable {
         update.bind(at.millis)
         update.bind(state)
         update.bind(record.runningClockCount)
+        update.bind(lastEvent)
         update.bind(record.id)
         try update.execute()
         guard db.changesCount == 0 else { return }
@@ -170,8 +193,8 @@ public final class Store: @unchecked Sendable {
             db,
             """
             INSERT INTO cases (id, kind, store, category, channel, amount, external_ref, opened_at, status,
-                               resolved_at, closed_at, next_due, overdue, updated_at, state, running)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                               resolved_at, closed_at, next_due, overdue, updated_at, state, running, last_event)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         insert.bind(opening.id)
         insert.bind(opening.kind)
@@ -189,6 +212,7 @@ public final class Store: @unchecked Sendable {
         insert.bind(at.millis)
         insert.bind(state)
         insert.bind(record.runningClockCount)
+        insert.bind(lastEvent)
         try insert.execute()
     }
 
@@ -275,16 +299,7 @@ public final class Store: @unchecked Sendable {
     }
 
     public func events(of caseID: String) throws -> [EventRecord] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE case_id = ? ORDER BY seq", arguments: [caseID]).map {
-                var event = EventRecord(
-                    caseID: $0["case_id"], kind: $0["kind"], at: Instant(millis: $0["at"]),
-                    recordedAt: Instant(millis: $0["recorded_at"]), actor: $0["actor"], note: $0["note"],
-                    idempotencyKey: $0["idempotency_key"])
-                event.seq = $0["seq"]
-                return event
-            }
-        }
+        try read { db in try self.events(of: caseID, db) }
     }
 
     public func cases(_ filter: CaseFilter) throws -> [Case] {

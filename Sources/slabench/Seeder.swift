@@ -85,9 +85,12 @@ struct Seeder {
         }
         let queue = try DatabaseQueue(path: database, configuration: configuration)
         // `running` (clocks counting down) came with a later schema: written when the store has it.
-        let hasRunning = try queue.read { db in
-            try Row.fetchAll(db, sql: "PRAGMA table_info(cases)").contains { ($0["name"] as String?) == "running" }
+        let columns = try queue.read { db in
+            try Row.fetchAll(db, sql: "PRAGMA table_info(cases)").compactMap { $0["name"] as String? }
         }
+        let hasRunning = columns.contains("running")
+        // Events are chained to their case (schema v6): the case row names its latest event.
+        let hasChain = columns.contains("last_event")
         var deadlines: [Int64] = []
         deadlines.reserveCapacity(count)
         let chunk = 50_000
@@ -128,6 +131,11 @@ struct Seeder {
                     try eventRow.execute(arguments: [
                         opening.id, LifecycleEvent.opened, opening.openedAt.millis, now.millis, "slabench", nil, nil,
                     ])
+                    if hasChain {
+                        try db.execute(
+                            sql: "UPDATE cases SET last_event = ? WHERE id = ?",
+                            arguments: [db.lastInsertedRowID, opening.id])
+                    }
                     for entry in item.escalations {
                         try entryRow.execute(arguments: [
                             entry.caseID, entry.clock, entry.cycle, entry.tier, entry.kind.rawValue,

@@ -381,6 +381,12 @@ struct Fixture {
         try expectRowMatches(record, "resolved: the status changes")
     }
 
+    static func casesWithEvents(_ path: String) throws -> [String] {
+        try DatabaseQueue(path: path).read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT case_id FROM events ORDER BY case_id")
+        }
+    }
+
     @Test func retentionPurgesOnlyOldClosedCasesWithTheirRecords() async throws {
         let fixture = Fixture()
         let service = try fixture.service()
@@ -398,6 +404,7 @@ struct Fixture {
         #expect(try service.store.purge(closedBefore: fixture.clock.now().adding(seconds: -730 * 86_400)) == 1)
         #expect(try service.store.caseRecord(id: old) == nil)
         #expect(try service.store.events(of: old).isEmpty)
+        #expect(try Self.casesWithEvents(service.store.path) == [open, recent].sorted())
         #expect(try service.store.entries(EntryFilter(caseID: old)).isEmpty)
         #expect(try service.store.caseRecord(id: open) != nil)
         #expect(try service.store.caseRecord(id: recent) != nil)
