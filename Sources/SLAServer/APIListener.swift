@@ -52,12 +52,9 @@ public final class APIListener: @unchecked Sendable {
                     token == nil
                     ? PeerIdentity.unixPeer(of: channel)
                     : channel.eventLoop.makeSucceededFuture("tcp \(channel.remoteAddress?.ipAddress ?? "?")")
-                return peer.flatMap { peer in
-                    channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMapThrowing {
-                        try channel.pipeline.syncOperations.addHandlers(
-                            IdleStateHandler(readTimeout: idleTimeout),
-                            APIChannelHandler(router: router, peer: peer, token: token, logger: logger))
-                    }
+                return peer.flatMapThrowing { peer in
+                    try APIChannelHandler.configure(
+                        channel, router: router, peer: peer, token: token, idleTimeout: idleTimeout, logger: logger)
                 }
             }
         let channel: Channel

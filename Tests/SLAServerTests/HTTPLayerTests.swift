@@ -78,11 +78,18 @@ import Testing
 
     // MARK: One connection
 
-    /// A channel with the handler and a router whose `/echo` answers the body, `/never` never
-    /// answers (a long poll), and `/later` answers when the test says so.
+    /// A channel with slad's HTTP pipeline (NIO's parser, the idle timeout, the handler), fed
+    /// raw bytes, and a router whose `/echo` answers the body, `/never` never answers (a long
+    /// poll), and `/later` answers when the test says so.
     final class Connection {
         let channel = EmbeddedChannel()
         var pending: Responder?
+
+        struct Reply {
+            var status: Int
+            var headers: [String: [String]]
+            var body: String
+        }
 
         init(token: String? = nil) throws {
             let router = APIRouter()
@@ -91,26 +98,42 @@ import Testing
             }
             router.get("/never") { _, _ in }
             router.get("/later") { [unowned self] _, respond in pending = respond }
-            try channel.pipeline.syncOperations.addHandler(
-                APIChannelHandler(router: router, peer: nil, token: token, logger: Logger(label: "test")))
+            try APIChannelHandler.configure(
+                channel, router: router, peer: nil, token: token, idleTimeout: .seconds(30),
+                logger: Logger(label: "test"))
             try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
         }
 
         func send(_ method: HTTPMethod, _ uri: String, body: String? = nil, headers: HTTPHeaders = [:]) throws {
-            var head = HTTPRequestHead(version: .http1_1, method: method, uri: uri, headers: headers)
-            if let body { head.headers.add(name: "content-length", value: String(body.utf8.count)) }
-            try channel.writeInbound(HTTPServerRequestPart.head(head))
-            if let body { try channel.writeInbound(HTTPServerRequestPart.body(ByteBuffer(string: body))) }
-            try channel.writeInbound(HTTPServerRequestPart.end(nil))
+            try sendRaw(Self.request(method, uri, body: body, headers: headers))
         }
 
-        /// The answer written, if any: its head and body.
-        func reply() throws -> (head: HTTPResponseHead, body: String)? {
-            guard case .head(let head)? = try channel.readOutbound(as: HTTPServerResponsePart.self) else { return nil }
-            guard case .body(.byteBuffer(let body))? = try channel.readOutbound(as: HTTPServerResponsePart.self),
-                case .end? = try channel.readOutbound(as: HTTPServerResponsePart.self)
-            else { return nil }
-            return (head, String(buffer: body))
+        static func request(_ method: HTTPMethod, _ uri: String, body: String? = nil, headers: HTTPHeaders = [:])
+            -> String
+        {
+            var text = "\(method.rawValue) \(uri) HTTP/1.1\r\nhost: slad\r\n"
+            for (name, value) in headers { text += "\(name): \(value)\r\n" }
+            if let body { text += "content-length: \(body.utf8.count)\r\n" }
+            return text + "\r\n" + (body ?? "")
+        }
+
+        func sendRaw(_ text: String) throws {
+            try channel.writeInbound(ByteBuffer(string: text))
+        }
+
+        /// The next answer written, if any: its status, headers and body.
+        func reply() throws -> Reply? {
+            guard let buffer = try channel.readOutbound(as: ByteBuffer.self) else { return nil }
+            let text = String(buffer: buffer)
+            guard let split = text.range(of: "\r\n\r\n") else { return nil }
+            var lines = text[..<split.lowerBound].components(separatedBy: "\r\n")
+            let status = Int(lines.removeFirst().split(separator: " ")[1]) ?? 0
+            var headers: [String: [String]] = [:]
+            for line in lines {
+                let parts = line.split(separator: ":", maxSplits: 1)
+                headers[parts[0].lowercased(), default: []].append(parts[1].trimmingCharacters(in: .whitespaces))
+            }
+            return Reply(status: status, headers: headers, body: String(text[split.upperBound...]))
         }
     }
 
@@ -118,11 +141,11 @@ import Testing
         let connection = try Connection()
         try connection.send(.POST, "/echo", body: #"{"kind":"noted"}"#)
         let reply = try #require(try connection.reply())
-        #expect(reply.head.status == .ok)
+        #expect(reply.status == 200)
         #expect(reply.body == #"{"kind":"noted"}"#)
-        #expect(reply.head.headers["content-length"] == ["16"])
-        #expect(reply.head.headers["server"] == ["slad"])
-        #expect(!reply.head.headers.contains(name: "connection"))
+        #expect(reply.headers["content-length"] == ["16"])
+        #expect(reply.headers["server"] == ["slad"])
+        #expect(reply.headers["connection"] == nil)
         #expect(connection.channel.isActive)
     }
 
@@ -130,16 +153,16 @@ import Testing
         let connection = try Connection()
         try connection.send(.POST, "/echo", body: String(repeating: "x", count: Routes.maxBodyBytes + 1))
         let reply = try #require(try connection.reply())
-        #expect(reply.head.status == .payloadTooLarge)
+        #expect(reply.status == 413)
         #expect(reply.body.contains("body_too_large"))
-        #expect(reply.head.headers["connection"] == ["close"])
+        #expect(reply.headers["connection"] == ["close"])
         #expect(!connection.channel.isActive)
     }
 
     @Test func connectionCloseIsHonoured() throws {
         let connection = try Connection()
         try connection.send(.POST, "/echo", body: "{}", headers: ["connection": "close"])
-        #expect(try connection.reply()?.head.headers["connection"] == ["close"])
+        #expect(try connection.reply()?.headers["connection"] == ["close"])
         #expect(!connection.channel.isActive)
     }
 
@@ -167,10 +190,55 @@ import Testing
         let connection = try Connection(token: "s3cr3t")
         try connection.send(.POST, "/echo", body: "{}")
         let refused = try #require(try connection.reply())
-        #expect(refused.head.status == .unauthorized)
-        #expect(refused.head.headers["www-authenticate"] == ["Bearer"])
+        #expect(refused.status == 401)
+        #expect(refused.headers["www-authenticate"] == ["Bearer"])
 
         try connection.send(.POST, "/echo", body: "{}", headers: ["authorization": "Bearer s3cr3t"])
-        #expect(try connection.reply()?.head.status == .ok)
+        #expect(try connection.reply()?.status == 200)
+    }
+
+    @Test func pipelinedRequestsAreAnsweredInOrderOneAtATime() throws {
+        let connection = try Connection()
+        // Three requests in one read: the first waits for its answer, the others behind it.
+        try connection.sendRaw(
+            Connection.request(.GET, "/later") + Connection.request(.POST, "/echo", body: "two")
+                + Connection.request(.POST, "/echo", body: "three"))
+        #expect(try connection.reply() == nil, "nothing is answered before the first")
+        let first = try #require(connection.pending)
+        first(APIResponse(status: .ok, contentType: "text/plain", body: ByteBuffer(string: "one")))
+        #expect(try connection.reply()?.body == "one")
+        #expect(try connection.reply()?.body == "two")
+        #expect(try connection.reply()?.body == "three")
+        #expect(connection.channel.isActive)
+    }
+
+    @Test func aMalformedRequestIs400AndTheConnectionCloses() throws {
+        let connection = try Connection()
+        try? connection.sendRaw("GET /v1/health HTTP/1.1\r\nbad header line\r\n\r\n")
+        let reply = try #require(try connection.reply())
+        #expect(reply.status == 400)
+        #expect(reply.body.contains("bad_request"))
+        #expect(reply.headers["connection"] == ["close"])
+        #expect(!connection.channel.isActive)
+    }
+
+    @Test func aClientThatClosesItsSideGetsItsAnswerFirst() throws {
+        let connection = try Connection()
+        try connection.send(.GET, "/later")
+        connection.channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        #expect(connection.channel.isActive, "still answering")
+        let respond = try #require(connection.pending)
+        respond(APIResponse(status: .ok, contentType: "text/plain", body: ByteBuffer(string: "done")))
+        #expect(try connection.reply()?.body == "done")
+        #expect(!connection.channel.isActive)
+    }
+
+    @Test func anHTTP10ClientIsToldTheConnectionStaysOpen() throws {
+        let connection = try Connection()
+        try connection.sendRaw("POST /echo HTTP/1.0\r\nconnection: keep-alive\r\ncontent-length: 2\r\n\r\nhi")
+        let reply = try #require(try connection.reply())
+        #expect(reply.body == "hi")
+        #expect(reply.headers["connection"] == ["keep-alive"])
+        #expect(connection.channel.isActive)
     }
 }
