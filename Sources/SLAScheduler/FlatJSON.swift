@@ -126,6 +126,12 @@ public struct FlatJSONObject {
             }
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
             guard let number = Double(text), number.isFinite else { return nil }
+            // A non-zero literal too small for a Double (1e-400) reads as 0 here; JSONDecoder
+            // refuses it.
+            if number == 0, text.prefix(while: { $0 != "e" && $0 != "E" }).contains(where: { ("1"..."9").contains($0) })
+            {
+                return nil
+            }
             return number
         }
 

@@ -159,12 +159,17 @@ public final class Store: @unchecked Sendable {
             // SQLite rewrites an index entry whenever its column is SET, even to the same value.
             var row = try RowWriter(
                 db,
-                "UPDATE cases SET resolved_at = ?, closed_at = ?, updated_at = ?, state = ?, running = ? WHERE id = ?")
+                """
+                UPDATE cases SET resolved_at = ?, closed_at = ?, updated_at = ?, state = ?, running = ?,
+                    last_event = coalesce(?, last_event)
+                WHERE id = ?
+                """)
             row.bind(record.resolvedAt?.millis)
             row.bind(record.closedAt?.millis)
             row.bind(at.millis)
             row.bind(state)
             row.bind(record.runningClockCount)
+            row.bind(lastEvent)
             row.bind(record.id)
             try row.execute()
             if db.changesCount > 0 { return }

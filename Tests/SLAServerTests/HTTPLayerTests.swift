@@ -84,6 +84,8 @@ import Testing
     final class Connection {
         let channel = EmbeddedChannel()
         var pending: Responder?
+        /// How many `/now` requests were carried out.
+        var carriedOut = 0
 
         struct Reply {
             var status: Int
@@ -97,6 +99,10 @@ import Testing
                 respond(APIResponse(status: .ok, contentType: "text/plain", body: request.body))
             }
             router.get("/never") { _, _ in }
+            router.get("/now") { [unowned self] _, respond in
+                carriedOut += 1
+                respond(APIResponse(status: .ok, contentType: "text/plain", body: ByteBuffer(string: "now")))
+            }
             router.get("/later") { [unowned self] _, respond in pending = respond }
             try APIChannelHandler.configure(
                 channel, router: router, peer: nil, token: token, idleTimeout: .seconds(30),
@@ -239,6 +245,51 @@ import Testing
         let reply = try #require(try connection.reply())
         #expect(reply.body == "hi")
         #expect(reply.headers["connection"] == ["keep-alive"])
+        #expect(connection.channel.isActive)
+    }
+
+    @Test func thousandsOfPipelinedRequestsAreAnsweredWithoutNesting() throws {
+        let connection = try Connection()
+        try connection.sendRaw(String(repeating: Connection.request(.GET, "/now"), count: 5_000))
+        var answered = 0
+        while let reply = try connection.reply() {
+            #expect(reply.body == "now")
+            answered += 1
+        }
+        #expect(answered == 5_000)
+        #expect(connection.carriedOut == 5_000)
+    }
+
+    @Test func nothingSentAfterConnectionCloseIsCarriedOut() throws {
+        let connection = try Connection()
+        try connection.sendRaw(
+            Connection.request(.GET, "/later", headers: ["connection": "close"]) + Connection.request(.GET, "/now"))
+        let respond = try #require(connection.pending)
+        respond(APIResponse(status: .ok, contentType: "text/plain", body: ByteBuffer(string: "bye")))
+        #expect(try connection.reply()?.body == "bye")
+        #expect(try connection.reply() == nil)
+        #expect(connection.carriedOut == 0)
+        #expect(!connection.channel.isActive)
+    }
+
+    @Test func aMalformedRequestAfterAGoodOneIsRefusedAfterTheGoodOnesAnswer() throws {
+        let connection = try Connection()
+        try? connection.sendRaw(Connection.request(.GET, "/later") + "BAD\r\n\r\n")
+        #expect(try connection.reply() == nil)
+        let respond = try #require(connection.pending)
+        respond(APIResponse(status: .ok, contentType: "text/plain", body: ByteBuffer(string: "first")))
+        #expect(try connection.reply()?.body == "first")
+        #expect(try connection.reply()?.status == 400)
+        #expect(!connection.channel.isActive)
+    }
+
+    @Test func aHEADAnswerHasTheLengthButNoBody() throws {
+        let connection = try Connection()
+        try connection.send(.HEAD, "/now")
+        let reply = try #require(try connection.reply())
+        #expect(reply.status == 405)
+        #expect(reply.body.isEmpty)
+        #expect(reply.headers["content-length"] != ["0"])
         #expect(connection.channel.isActive)
     }
 }

@@ -13,10 +13,15 @@ import Testing
             caseID: caseID, kind: kind, at: at, recordedAt: at, actor: "desk", note: nil, idempotencyKey: nil)
     }
 
-    static func commit(_ store: Store, cases: [Case], events: [EventRecord], at: Instant) throws {
+    /// With `committed`, the cases as they were: when the indexed columns did not change, the
+    /// store takes its narrow update, which must move the chain's head too.
+    static func commit(
+        _ store: Store, cases: [Case], events: [EventRecord], at: Instant, committed: [Case] = []
+    ) throws {
         var batch = WriteBatch(writtenAt: at)
         batch.cases = cases
         batch.events = events
+        batch.committed = Dictionary(uniqueKeysWithValues: committed.map { ($0.id, $0) })
         try store.commit(batch)
     }
 
@@ -41,7 +46,8 @@ import Testing
             ], at: start)
         try Self.commit(
             store, cases: [cases[0], cases[2]],
-            events: [Self.event("C-3", "b", at: start), Self.event("C-1", "c", at: start)], at: start)
+            events: [Self.event("C-3", "b", at: start), Self.event("C-1", "c", at: start)], at: start,
+            committed: [cases[0], cases[2]])
         // An event whose case the batch does not rewrite still joins its chain.
         try Self.commit(store, cases: [], events: [Self.event("C-2", "d", at: start)], at: start)
 

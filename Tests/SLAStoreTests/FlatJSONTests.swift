@@ -18,6 +18,7 @@ import Testing
         #"{"kind":"soft","store":"S1","customer":{"name":"Li"}}"#,  // nesting
         #"{"kind":"soft","store":"S1","amount":012}"#,  // not JSON's number grammar
         #"{"kind":"soft","store":"S1","amount":1e999}"#,  // not representable
+        #"{"kind":"soft","store":"S1","amount":1e-400}"#,  // not zero, but reads as 0
         #"{"kind":"noted"} x"#, #"{"kind":"noted",}"#, #"["kind"]"#, "", "{", #"{"kind":"a"#,
         "{\"kind\":\"tab\there\"}",  // a raw control character
     ]

@@ -25,8 +25,9 @@ final class APIChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private struct Request {
         var head: HTTPRequestHead
-        var body: ByteBuffer
-        var tooLarge: Bool
+        /// The first part as read (no copy), later parts appended.
+        var body: ByteBuffer?
+        var tooLarge = false
     }
 
     private let router: APIRouter
@@ -38,13 +39,20 @@ final class APIChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The request being read.
     private var reading: Request?
     /// Requests read whole while an earlier one is being answered, in order.
-    private var waiting: [Request] = []
+    private var waiting = CircularBuffer<Request>()
     /// A request read whole and not yet answered: the idle timeout leaves the connection open.
     private var answering = false
     /// A read asked for while answering: done once the answer is written.
     private var readDeferred = false
     /// The client closed its side: close ours once what it sent is answered.
     private var inputClosed = false
+    /// The parser refused what followed the requests in `waiting`: 400 once they are answered.
+    private var malformed = false
+    /// An answer says `connection: close`: nothing after its request is read or carried out.
+    private var closing = false
+    /// Answering the requests in `waiting`, one after another (in a loop, not by recursion: a
+    /// route that answers at once would otherwise nest a call per pipelined request).
+    private var draining = false
     private var open = true
 
     init(router: APIRouter, peer: String?, token: String?, logger: Logger) {
@@ -55,27 +63,48 @@ final class APIChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing else { return }
         switch unwrapInboundIn(data) {
         case .head(let head):
-            reading = Request(head: head, body: context.channel.allocator.buffer(capacity: 0), tooLarge: false)
+            reading = Request(head: head)
         case .body(var part):
             guard var request = reading, !request.tooLarge else { return }
-            reading = nil  // the body is appended in place, not copied
-            if request.body.readableBytes + part.readableBytes > Routes.maxBodyBytes {
+            reading = nil  // appended in place, not copied
+            if (request.body?.readableBytes ?? 0) + part.readableBytes > Routes.maxBodyBytes {
                 request.tooLarge = true
-                request.body.clear()
+                request.body = nil
+            } else if request.body == nil {
+                request.body = part
             } else {
-                request.body.writeBuffer(&part)
+                request.body!.writeBuffer(&part)
             }
             reading = request
         case .end:
             guard let request = reading else { return }
             reading = nil
-            if answering {
-                waiting.append(request)
-            } else {
-                answer(request, context: context)
-            }
+            waiting.append(request)
+            drain(context: context)
+        }
+    }
+
+    /// Answers the waiting requests in order, each once the one before is answered; then what
+    /// the connection's state asks for (a 400 for what could not be parsed, a close after the
+    /// client's, more reading).
+    private func drain(context: ChannelHandlerContext) {
+        guard !draining else { return }
+        draining = true
+        defer { draining = false }
+        while !answering, open, !closing, !waiting.isEmpty {
+            answer(waiting.removeFirst(), context: context)
+        }
+        guard !answering, open, !closing else { return }
+        if malformed {
+            refuseMalformed(context: context)
+        } else if inputClosed {
+            closeAfterWrites(context: context)
+        } else if readDeferred {
+            readDeferred = false
+            context.read()
         }
     }
 
@@ -83,15 +112,20 @@ final class APIChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         answering = true
         let head = request.head
         let keepAlive = head.isKeepAlive && !request.tooLarge
+        if !keepAlive {
+            // Whatever the client sent after this request is neither answered nor carried out.
+            closing = true
+            waiting.removeAll()
+        }
         let responder = Responder(eventLoop: context.eventLoop) { [self] response in
-            write(response, version: head.version, keepAlive: keepAlive, context: context)
+            write(response, to: head, keepAlive: keepAlive, context: context)
         }
         if request.tooLarge {
             responder(.error(.tooLarge))
         } else if let refusal = refusal(of: head, context: context) {
             responder(refusal)
         } else {
-            router.respond(to: APIRequest(head: head, body: request.body, peer: peer), responder)
+            router.respond(to: APIRequest(head: head, body: request.body ?? ByteBuffer(), peer: peer), responder)
         }
     }
 
@@ -108,29 +142,41 @@ final class APIChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         return response
     }
 
-    private func write(_ response: APIResponse, version: HTTPVersion, keepAlive: Bool, context: ChannelHandlerContext) {
+    private func write(
+        _ response: APIResponse, to head: HTTPRequestHead, keepAlive: Bool, context: ChannelHandlerContext
+    ) {
         answering = false
         guard open else { return }  // the client went away while its answer was made
-        let bytes = Self.encode(response, version: version, keepAlive: keepAlive, allocator: context.channel.allocator)
+        let bytes = Self.encode(
+            response, version: head.version, keepAlive: keepAlive, withBody: head.method != .HEAD,
+            allocator: context.channel.allocator)
         guard keepAlive else {
-            waiting = []
+            open = false
             context.writeAndFlush(wrapOutboundOut(bytes)).whenComplete { _ in context.close(promise: nil) }
             return
         }
         context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
-        if !waiting.isEmpty {
-            answer(waiting.removeFirst(), context: context)
-        } else if inputClosed {
-            context.close(promise: nil)
-        } else if readDeferred {
-            readDeferred = false
-            context.read()
-        }
+        drain(context: context)
+    }
+
+    /// Closes once what was written has gone out (a close fails writes still pending).
+    private func closeAfterWrites(context: ChannelHandlerContext) {
+        open = false
+        let flushed = context.channel.allocator.buffer(capacity: 0)
+        context.writeAndFlush(wrapOutboundOut(flushed)).whenComplete { _ in context.close(promise: nil) }
+    }
+
+    private func refuseMalformed(context: ChannelHandlerContext) {
+        let refusal = APIResponse.error(.badRequest("malformed HTTP request"))
+        let bytes = Self.encode(
+            refusal, version: .http1_1, keepAlive: false, withBody: true, allocator: context.channel.allocator)
+        open = false
+        context.writeAndFlush(wrapOutboundOut(bytes)).whenComplete { _ in context.close(promise: nil) }
     }
 
     /// Status line, headers and body in one buffer: one write, one system call.
     static func encode(
-        _ response: APIResponse, version: HTTPVersion, keepAlive: Bool, allocator: ByteBufferAllocator
+        _ response: APIResponse, version: HTTPVersion, keepAlive: Bool, withBody: Bool, allocator: ByteBufferAllocator
     ) -> ByteBuffer {
         var bytes = allocator.buffer(capacity: 256 + response.body.readableBytes)
         bytes.writeString("HTTP/\(version.major).\(version.minor) \(response.status.code) ")
@@ -151,7 +197,7 @@ final class APIChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
             bytes.writeString("connection: keep-alive\r\n")
         }
         bytes.writeString("\r\n")
-        bytes.writeImmutableBuffer(response.body)
+        if withBody { bytes.writeImmutableBuffer(response.body) }  // a HEAD answer has the length, not the body
         return bytes
     }
 
@@ -162,25 +208,25 @@ final class APIChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// No more reading while a request is being answered: what the client sends meanwhile waits
     /// in the socket, not here.
     func read(context: ChannelHandlerContext) {
-        if answering {
+        if closing || !open {
+            return
+        } else if answering || !waiting.isEmpty {
             readDeferred = true
         } else {
             context.read()
         }
     }
 
-    /// The parser refused the bytes: 400, and the connection closes (what follows cannot be
-    /// trusted to start a request).
+    /// The parser refused the bytes: 400 once the requests before them are answered, and the
+    /// connection closes (what follows cannot be trusted to start a request).
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        guard open, error is HTTPParserError else {
+        guard error is HTTPParserError else {
             context.close(promise: nil)
             return
         }
-        open = false
-        waiting = []
-        let refusal = APIResponse.error(.badRequest("malformed HTTP request"))
-        let bytes = Self.encode(refusal, version: .http1_1, keepAlive: false, allocator: context.channel.allocator)
-        context.writeAndFlush(wrapOutboundOut(bytes)).whenComplete { _ in context.close(promise: nil) }
+        guard open, !closing else { return }  // nothing more is read here anyway
+        malformed = true
+        drain(context: context)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -191,7 +237,7 @@ final class APIChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if !answering { context.close(promise: nil) }
         case ChannelEvent.inputClosed:
             inputClosed = true
-            if !answering { context.close(promise: nil) }
+            drain(context: context)
         default:
             context.fireUserInboundEventTriggered(event)
         }
