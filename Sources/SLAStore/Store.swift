@@ -181,15 +181,7 @@ public final class Store: @unchecked Sendable {
                 updated_at = ?, state = ?, running = ?, last_event = coalesce(?, last_event)
             WHERE id = ?
             """)
-        update.bind(record.status.rawValue)
-        update.bind(record.resolvedAt?.millis)
-        update.bind(record.closedAt?.millis)
-        update.bind(record.nextDue?.millis)
-        update.bind(record.isOverdue)
-        update.bind(at.millis)
-        update.bind(state)
-        update.bind(record.runningClockCount)
-        update.bind(lastEvent)
+        Self.bindChangingColumns(&update, record, state: state, lastEvent: lastEvent, at: at)
         update.bind(record.id)
         try update.execute()
         guard db.changesCount == 0 else { return }
@@ -209,16 +201,24 @@ public final class Store: @unchecked Sendable {
         insert.bind(opening.amount)
         insert.bind(opening.externalRef)
         insert.bind(opening.openedAt.millis)
-        insert.bind(record.status.rawValue)
-        insert.bind(record.resolvedAt?.millis)
-        insert.bind(record.closedAt?.millis)
-        insert.bind(record.nextDue?.millis)
-        insert.bind(record.isOverdue)
-        insert.bind(at.millis)
-        insert.bind(state)
-        insert.bind(record.runningClockCount)
-        insert.bind(lastEvent)
+        Self.bindChangingColumns(&insert, record, state: state, lastEvent: lastEvent, at: at)
         try insert.execute()
+    }
+
+    /// status, resolved_at, closed_at, next_due, overdue, updated_at, state, running, last_event:
+    /// in this order in both the wide update and the insert.
+    private static func bindChangingColumns(
+        _ row: inout RowWriter, _ record: Case, state: Data, lastEvent: Int64?, at: Instant
+    ) {
+        row.bind(record.status.rawValue)
+        row.bind(record.resolvedAt?.millis)
+        row.bind(record.closedAt?.millis)
+        row.bind(record.nextDue?.millis)
+        row.bind(record.isOverdue)
+        row.bind(at.millis)
+        row.bind(state)
+        row.bind(record.runningClockCount)
+        row.bind(lastEvent)
     }
 
     /// Whether the columns of `cases` that an index covers (status, next_due, overdue; the store
