@@ -3,9 +3,9 @@ import SLACore
 
 /// The audit trail of a case is a chain: each event names its case's previous event
 /// (`prev_seq`), and the case row its latest (`last_event`). An index on events(case_id) put
-/// every new event in a page of its own (its case's), one more page to write and sync at each
-/// group commit: a third of the commit's cost under intake. The chain adds nothing to write
-/// but the two numbers, in rows written anyway.
+/// every new event in a page of its own (its case's), one more page per event to write, sync
+/// and checkpoint at each group commit. The chain adds nothing to write but the two numbers, in
+/// rows written anyway.
 struct EventChain {
     /// Each event's number, and its case's previous event when that is in the batch too (else
     /// the insert reads it from the case row).
