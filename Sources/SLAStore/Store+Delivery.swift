@@ -122,7 +122,7 @@ extension Store {
                     """,
                 arguments: arguments)
             try db.execute(sql: "DELETE FROM escalations WHERE case_id IN (\(marks))", arguments: arguments)
-            for seqs in Self.chunks(try chunk.flatMap { try eventSeqs(of: $0, db) }) {
+            for seqs in Self.chunks(try chunk.flatMap { try events(of: $0, db).compactMap(\.seq) }) {
                 let sql = "DELETE FROM events WHERE seq IN (\(Self.marks(seqs.count)))"
                 try db.execute(sql: sql, arguments: StatementArguments(seqs))
             }
@@ -131,15 +131,6 @@ extension Store {
         }
         try db.execute(sql: "DELETE FROM purge_in_progress")
         return ids.count
-    }
-
-    /// Pieces of at most 500: SQLite's limit on parameters is 999 on older builds.
-    private static func chunks<T>(_ values: [T]) -> [[T]] {
-        stride(from: 0, to: values.count, by: 500).map { Array(values[$0..<min($0 + 500, values.count)]) }
-    }
-
-    private static func marks(_ count: Int) -> String {
-        Array(repeating: "?", count: count).joined(separator: ",")
     }
 
     /// Cases opened in [from, to) and their events, for `slactl export`.

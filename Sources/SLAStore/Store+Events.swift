@@ -59,24 +59,6 @@ extension Store {
         return events + chained.reversed()
     }
 
-    /// The numbers of a case's events (for the purge), without reading their contents.
-    func eventSeqs(of caseID: String, _ db: Database) throws -> [Int64] {
-        var seqs: [Int64] = []
-        var next = try lastEvent(of: caseID, db)
-        while let seq = next, seq > chainedAfter {
-            seqs.append(seq)
-            let previous = try Int64?.fetchOne(
-                db.cachedStatement(sql: "SELECT prev_seq FROM events WHERE seq = ?"), arguments: [seq])
-            next = previous ?? nil
-            if let previous = next, previous >= seq { break }
-        }
-        if chainedAfter > 0 {
-            seqs += try Int64.fetchAll(
-                db, sql: "SELECT seq FROM events WHERE case_id = ? AND seq <= \(chainedAfter)", arguments: [caseID])
-        }
-        return seqs
-    }
-
     static func event(_ row: Row) -> EventRecord {
         var event = EventRecord(
             caseID: row["case_id"], kind: row["kind"], at: Instant(millis: row["at"]),

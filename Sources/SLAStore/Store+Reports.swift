@@ -29,16 +29,11 @@ extension Store {
         guard !ids.isEmpty else { return [] }
         return try read { db in
             var result: [QueueEntry] = []
-            // SQLite caps the variables of one statement: ask in chunks.
-            var start = 0
-            while start < ids.count {
-                let chunk = Array(ids[start..<min(start + 500, ids.count)])
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            for chunk in Self.chunks(ids) {
                 result += try Row.fetchAll(
-                    db, sql: "SELECT * FROM escalations WHERE case_id IN (\(marks))",
+                    db, sql: "SELECT * FROM escalations WHERE case_id IN (\(Self.marks(chunk.count)))",
                     arguments: StatementArguments(chunk)
                 ).map(Self.entry)
-                start += 500
             }
             return result.sorted { $0.id < $1.id }
         }

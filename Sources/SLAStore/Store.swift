@@ -446,3 +446,16 @@ public final class Store: @unchecked Sendable {
         return StoreUnavailable(message: "the store failed: \(error)", diskFull: false)
     }
 }
+
+extension Store {
+    /// Pieces of at most 500 for `IN (...)` lists: SQLite caps the variables of one statement
+    /// (999 on older builds).
+    static func chunks<T>(_ values: [T]) -> [[T]] {
+        stride(from: 0, to: values.count, by: 500).map { Array(values[$0..<min($0 + 500, values.count)]) }
+    }
+
+    /// `?, ?, ...`: `count` placeholders.
+    static func marks(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ", ")
+    }
+}
