@@ -101,7 +101,7 @@ final class APIChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if malformed {
             refuseMalformed(context: context)
         } else if inputClosed {
-            closeAfterWrites(context: context)
+            close(after: context.channel.allocator.buffer(capacity: 0), context: context)
         } else if readDeferred {
             readDeferred = false
             context.read()
@@ -151,27 +151,25 @@ final class APIChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
             response, version: head.version, keepAlive: keepAlive, withBody: head.method != .HEAD,
             allocator: context.channel.allocator)
         guard keepAlive else {
-            open = false
-            context.writeAndFlush(wrapOutboundOut(bytes)).whenComplete { _ in context.close(promise: nil) }
+            close(after: bytes, context: context)
             return
         }
         context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
         drain(context: context)
     }
 
-    /// Closes once what was written has gone out (a close fails writes still pending).
-    private func closeAfterWrites(context: ChannelHandlerContext) {
+    /// Writes `last` (empty: nothing more), then closes once everything written has gone out (a
+    /// close fails writes still pending).
+    private func close(after last: ByteBuffer, context: ChannelHandlerContext) {
         open = false
-        let flushed = context.channel.allocator.buffer(capacity: 0)
-        context.writeAndFlush(wrapOutboundOut(flushed)).whenComplete { _ in context.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(last)).whenComplete { _ in context.close(promise: nil) }
     }
 
     private func refuseMalformed(context: ChannelHandlerContext) {
         let refusal = APIResponse.error(.badRequest("malformed HTTP request"))
         let bytes = Self.encode(
             refusal, version: .http1_1, keepAlive: false, withBody: true, allocator: context.channel.allocator)
-        open = false
-        context.writeAndFlush(wrapOutboundOut(bytes)).whenComplete { _ in context.close(promise: nil) }
+        close(after: bytes, context: context)
     }
 
     /// Status line, headers and body in one buffer: one write, one system call.
