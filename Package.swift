@@ -45,13 +45,15 @@ let package = Package(
             ],
             swiftSettings: shell
         ),
+        // Child processes by posix_spawn and waitpid, without Foundation's run-loop machinery.
+        .target(name: "SLAProcess"),
         // Reads a policy file with the TOML parse isolated in a child process (toml++ can abort).
-        .target(name: "SLAPolicyFile", dependencies: ["SLACore"], swiftSettings: shell),
+        .target(name: "SLAPolicyFile", dependencies: ["SLACore", "SLAProcess"], swiftSettings: shell),
         // Pushes queue entries to people: exec hooks and webhooks, at least once, with backoff.
         .target(
             name: "SLADelivery",
             dependencies: [
-                "SLACore", "SLAStore", "SLAScheduler", .product(name: "Logging", package: "swift-log"),
+                "SLACore", "SLAStore", "SLAScheduler", "SLAProcess", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: shell
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import SLACore
+import SLAProcess
 
 /// Reads and validates a policy file, with the TOML parse first run in a child process: toml++
 /// (inside TOMLKit) aborts on some malformed input (fuzzing keeps finding such inputs), and then it
@@ -17,21 +18,13 @@ public enum PolicyFile {
 
     public static func load(_ path: String, childArguments: [String]) throws -> Policy {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: "/proc/self/exe")
-        child.arguments = childArguments
-        child.environment = ["SWIFT_BACKTRACE": "enable=no"]
-        let input = Pipe()
-        child.standardInput = input
-        child.standardOutput = FileHandle.nullDevice
-        child.standardError = FileHandle.nullDevice
-        if (try? child.run()) != nil {
-            try? input.fileHandleForWriting.write(contentsOf: data)
-            try? input.fileHandleForWriting.close()
-            child.waitUntilExit()
-            if child.terminationReason == .uncaughtSignal {
-                throw ParserCrashed(path: path, signal: child.terminationStatus)
-            }
+        // Spawned by hand (see ChildProcess): Foundation's Process hung under slad.service's sandbox.
+        if let child = try? ChildProcess.spawn(
+            "/proc/self/exe", arguments: [CommandLine.arguments.first ?? "slad"] + childArguments,
+            environment: ["SWIFT_BACKTRACE": "enable=no"], captureErrorOutput: false, ownProcessGroup: false)
+        {
+            child.writeInputAndClose(Array(data))
+            if case .signaled(let signal) = child.wait() { throw ParserCrashed(path: path, signal: signal) }
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw PolicyErrors(errors: [

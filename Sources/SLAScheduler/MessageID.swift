@@ -15,4 +15,5 @@ public enum MessageID {
 extension MessageID {
     public static let deliveryFailed = "bad66dad341c4ac9918a6cbb8ff954ce"
     public static let purged = "8a0c4e2b9f6d4b7e9c1a3d5f7b9e1c2a"
+    public static let casesOrphaned = "5d2f0c9e8b7a4e61a3c4d2b1f0e9d8c7"
 }

@@ -106,4 +106,6 @@ public struct RecoveryReport: Sendable {
     public var runningClocks: Int
     public var lateEntries: Int
     public var maxLateMillis: Int64
+    /// Open cases that use what the policy lacks: their clocks stay frozen.
+    public var orphans: OrphanReport
 }

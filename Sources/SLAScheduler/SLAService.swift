@@ -44,6 +44,8 @@ public final class SLAService: @unchecked Sendable {
     /// When the timer is set to fire next (by `clock`), so a drain that changes nothing earlier
     /// leaves it alone: re-arming a Dispatch timer wakes Dispatch's manager thread every time.
     private var armedFor: Instant?
+    /// Open cases that use what the policy lacks (found at start): their clocks are frozen.
+    private var orphaned: [String: [Orphan]] = [:]
 
     // Guarded by `lock`.
     private let lock = NSLock()
@@ -85,9 +87,50 @@ public final class SLAService: @unchecked Sendable {
 
     public var policy: Policy { lock.withLock { engine.policy } }
 
-    /// Replaces the policy. Running clocks keep their deadlines; new ones follow the new rules.
-    public func reload(policy: Policy) {
-        lock.withLock { engine = Engine(policy: policy) }
+    /// Replaces the policy, unless open cases use something it lacks (a kind, a clock, a tier or a
+    /// calendar): then it is refused with what is missing and which cases use it, and the old
+    /// policy stays. Running clocks keep their deadlines; new ones follow the new rules. Cases
+    /// frozen since start that the new policy has everything for run again (what fell due while
+    /// they were frozen is written at once, late).
+    public func reload(policy: Policy) throws {
+        try queue.sync {
+            let old = lock.withLock { engine }
+            let new = Engine(policy: policy)
+            if !policy.keepsEverything(of: old.policy) {
+                var report = OrphanReport()
+                try store.forEachOpenCase { record in
+                    guard orphaned[record.id] == nil else { return }
+                    report.add(new.orphans(of: record, previous: old.policy), caseID: record.id)
+                }
+                guard report.isEmpty else { throw PolicyRefused(orphans: report) }
+            }
+            lock.withLock { engine = new }
+            for id in orphaned.keys.sorted() {
+                guard let record = try cases[id] ?? store.caseRecord(id: id) else { continue }
+                let still = new.orphans(of: record)
+                orphaned[id] = still.isEmpty ? nil : still
+                heap.schedule(id, at: new.nextDue(of: record))
+            }
+            if orphaned.isEmpty { try? store.setDaemonState(Self.checkedShapeKey, to: policy.shape) }
+            armTimer()
+        }
+    }
+
+    /// The policy shape whose open cases were last found to have everything they use.
+    static let checkedShapeKey = "checked-policy-shape"
+
+    /// Finds the open cases that use what the policy lacks, unless the policy has the shape of the
+    /// last one found to have none (a start on an unchanged policy skips the walk).
+    private func findOrphans(_ engine: Engine) throws -> OrphanReport {
+        var report = OrphanReport()
+        guard try store.daemonState(Self.checkedShapeKey) != engine.policy.shape else { return report }
+        try store.forEachOpenCase { record in
+            let found = engine.orphans(of: record)
+            if !found.isEmpty { orphaned[record.id] = found }
+            report.add(found, caseID: record.id)
+        }
+        if report.isEmpty { try store.setDaemonState(Self.checkedShapeKey, to: engine.policy.shape) }
+        return report
     }
 
     // MARK: Start and stop
@@ -99,6 +142,7 @@ public final class SLAService: @unchecked Sendable {
             nextSequence = try store.lastCaseSequence()
             openCases = try store.counts().openCases
             let engine = lock.withLock { self.engine }
+            let orphans = try findOrphans(engine)
             let now = clock.now()
             for (id, due, running) in try store.scheduleIndex() {
                 heap.schedule(id, at: due)
@@ -114,7 +158,7 @@ public final class SLAService: @unchecked Sendable {
                 }
                 runningClocks += record.runningClockCount - before
                 cases[record.id] = record
-                heap.schedule(record.id, at: record.nextDue)
+                heap.schedule(record.id, at: engine.nextDue(of: record))
             }
             nextPrefetch = now.adding(millis: Self.prefetchEveryMillis)
             prefetchedUpTo = now.adding(millis: Self.hotWindowMillis)
@@ -131,7 +175,7 @@ public final class SLAService: @unchecked Sendable {
             armTimer()
             return RecoveryReport(
                 cases: openCases, runningClocks: runningClocks, lateEntries: written.count,
-                maxLateMillis: written.map(\.lateMillis).max() ?? 0)
+                maxLateMillis: written.map(\.lateMillis).max() ?? 0, orphans: orphans)
         }
     }
 
@@ -148,10 +192,10 @@ public final class SLAService: @unchecked Sendable {
 
     /// Drops from memory the cases with nothing due within the hot window, once there are many:
     /// recently written ones stay meanwhile, so a burst of events on a case does not re-read it.
-    private func sweep(_ now: Instant) {
+    private func sweep(_ now: Instant, _ engine: Engine) {
         guard cases.count > sweepAbove else { return }
         let horizon = now.adding(millis: Self.hotWindowMillis)
-        cases = cases.filter { _, record in record.nextDue.map { $0 <= horizon } ?? false }
+        cases = cases.filter { _, record in engine.nextDue(of: record).map { $0 <= horizon } ?? false }
         sweepAbove = max(Self.minimumSweepSize, cases.count * 2)
     }
 
@@ -340,7 +384,7 @@ public final class SLAService: @unchecked Sendable {
             // Back to the committed state: nothing answered, nothing logged, all retried.
             for (id, original) in originals {
                 cases[id] = wereHot.contains(id) ? original : nil
-                heap.schedule(id, at: original?.nextDue)
+                heap.schedule(id, at: original.flatMap(engine.nextDue(of:)))
             }
             nextSequence = sequenceBefore
             let message = (error as? StoreUnavailable)?.message ?? "\(error)"
@@ -356,7 +400,11 @@ public final class SLAService: @unchecked Sendable {
         }
 
         for id in touched {
-            heap.schedule(id, at: cases[id]?.nextDue)
+            if orphaned[id] != nil, let record = cases[id], engine.orphans(of: record).isEmpty {
+                orphaned[id] = nil  // closed, most likely
+                if orphaned.isEmpty { try? store.setDaemonState(Self.checkedShapeKey, to: engine.policy.shape) }
+            }
+            heap.schedule(id, at: cases[id].flatMap(engine.nextDue(of:)))
             let before = originals[id] ?? nil
             runningClocks += (cases[id]?.runningClockCount ?? 0) - (before?.runningClockCount ?? 0)
             openCases +=
@@ -370,8 +418,8 @@ public final class SLAService: @unchecked Sendable {
         if !persist { for escalation in batch.escalations { logUnpersisted(escalation, at: batch.writtenAt) } }
         if let last = written.last { notifier.published(upTo: last.id) }
         // Only what falls due soon stays in memory for good; the rest lives in the store until due.
-        for id in touched where cases[id]?.nextDue == nil { cases[id] = nil }
-        sweep(now)
+        for id in touched where cases[id].flatMap(engine.nextDue(of:)) == nil { cases[id] = nil }
+        sweep(now, engine)
         armTimer()
     }
 
@@ -444,7 +492,7 @@ public final class SLAService: @unchecked Sendable {
         }
         return ServiceStatus(
             activeCases: openCases, runningClocks: runningClocks, nextDue: next?.0, nextCase: next?.1,
-            nextClock: next?.2, lastFailure: lastFailure)
+            nextClock: next?.2, lastFailure: lastFailure, orphanedCases: orphaned.count)
     }
 
     // MARK: Logging
@@ -542,4 +590,16 @@ public struct ServiceStatus: Sendable, Codable {
     public var nextCase: String?
     public var nextClock: String?
     public var lastFailure: String?
+    /// Open cases with frozen clocks: they use what the policy lacks.
+    public var orphanedCases: Int
+}
+
+/// A reload refused because open cases use what the new policy lacks.
+public struct PolicyRefused: Error, CustomStringConvertible {
+    public let orphans: OrphanReport
+
+    public var description: String {
+        "open cases use what the new policy lacks:\n" + orphans.description
+            + "\nkeep these in the policy until the cases are closed (slactl event ID closed), or close them first"
+    }
 }

@@ -45,10 +45,12 @@ public struct Routes: Sendable {
         let policy = service.policy
         let time = TimeFormatter(policy: policy)
         let view = HealthView(
-            status: status.lastFailure == nil && counts != nil ? "ok" : "degraded", version: version,
+            status: status.lastFailure == nil && counts != nil && status.orphanedCases == 0 ? "ok" : "degraded",
+            version: version,
             now: time.format(clock.now()), activeCases: status.activeCases, runningClocks: status.runningClocks,
             nextDue: status.nextDue.map(time.format), nextCase: status.nextCase, nextClock: status.nextClock,
-            pendingEntries: counts?.pendingEntries, overdueCases: counts?.overdueCases, storeError: status.lastFailure)
+            pendingEntries: counts?.pendingEntries, overdueCases: counts?.overdueCases, storeError: status.lastFailure,
+            orphanedCases: status.orphanedCases)
         return .json(view)
     }
 

@@ -39,7 +39,12 @@ struct CaseView {
         closedAt = record.closedAt.map(time.format)
         overdue = record.isOverdue
         nextDue = record.nextDue.map(time.format)
-        clocks = record.clocks.map { ClockView($0, policy: policy, now: now, time: time) }
+        let engine = Engine(policy: policy)
+        clocks = record.clocks.map {
+            var view = ClockView($0, policy: policy, now: now, time: time)
+            view.frozen = engine.frozenReason($0, of: record).map { "the policy lacks its \($0)" }
+            return view
+        }
         self.events = events?.map { EventView($0, time: time) }
         self.replayed = replayed
     }
@@ -59,6 +64,8 @@ struct ClockView {
     var used: Double?
     var satisfiedAt: String?
     var escalatedTo: String?
+    /// Why the clock is frozen (the policy lacks what it uses); nil while it runs.
+    var frozen: String?
 
     init(_ clock: ClockState, policy: Policy, now: Instant, time: TimeFormatter) {
         let definition = policy.clock(named: clock.name)
@@ -152,7 +159,8 @@ struct HealthView {
     var pendingEntries: Int?
     var overdueCases: Int?
     var storeError: String?
-
+    /// Open cases whose clocks are frozen because the policy lacks what they use.
+    var orphanedCases: Int
 }
 
 extension HealthView: JSONWritable {
@@ -163,6 +171,7 @@ extension HealthView: JSONWritable {
             json.field("next_clock", nextClock)
             json.field("next_due", nextDue)
             json.field("now", now)
+            json.field("orphaned_cases", orphanedCases)
             json.field("overdue_cases", overdueCases)
             json.field("pending_entries", pendingEntries)
             json.field("running_clocks", runningClocks)
@@ -217,6 +226,7 @@ extension ClockView: JSONWritable {
             json.field("cycle", cycle)
             json.field("deadline", deadline)
             json.field("escalated_to", escalatedTo)
+            json.field("frozen", frozen)
             json.field("late_by_ms", lateByMs)
             json.field("name", name)
             json.field("satisfied_at", satisfiedAt)

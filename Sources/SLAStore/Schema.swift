@@ -147,6 +147,11 @@ enum Schema {
                     INSERT INTO event_chain (chained_after) VALUES (\(chainedAfter));
                     """)
         }
+        migrator.registerMigration("v7-daemon-state") { db in
+            // Small facts slad keeps about itself between runs, such as the shape of the policy
+            // whose open cases were last found to have everything they use.
+            try db.execute(sql: "CREATE TABLE daemon_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        }
         return migrator
     }
 }

@@ -293,10 +293,15 @@ func printCase(_ object: [String: Any]) {
                 if let ms = (clock["time_left_ms"] as? NSNumber)?.int64Value { left = duration(ms) + " left" }
                 if let ms = (clock["late_by_ms"] as? NSNumber)?.int64Value { left = duration(ms) + " late" }
                 return [
-                    text(clock["name"]), text(clock["status"]), text(clock["target"]), text(clock["deadline"]), left,
+                    text(clock["name"]), clockStatus(clock), text(clock["target"]), text(clock["deadline"]), left,
                     text(clock["escalated_to"]),
                 ]
             }))
+}
+
+/// A frozen clock (the policy lacks what it uses) says so where staff look first.
+func clockStatus(_ clock: [String: Any]) -> String {
+    clock["frozen"] == nil ? text(clock["status"]) : "\(text(clock["status"])) (FROZEN)"
 }
 
 func printEntries(_ entries: [[String: Any]], header: Bool) {

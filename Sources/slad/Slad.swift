@@ -85,6 +85,12 @@ struct Slad: AsyncParsableCommand {
             level: report.lateEntries > 0 ? .notice : .info,
             "\(recovered)\(report.lateEntries) entries fell due while slad was down, written late (max \(report.maxLateMillis) ms)",
             metadata: ["message_id": "\(MessageID.recovered)", "sla_late_entries": "\(report.lateEntries)"])
+        for line in report.orphans.lines {
+            let advice = "put it back in \(policy) and reload, or close the cases"
+            logger.critical(
+                "\(line): the policy lacks it, so their clocks are frozen (resolved and closed still work); \(advice)",
+                metadata: ["message_id": "\(MessageID.casesOrphaned)"])
+        }
 
         let deliverer = Deliverer(policy: loadedPolicy, store: store, logger: logger)
         service.notifier.subscribe { deliverer.wake() }
@@ -167,7 +173,7 @@ extension PolicyFile {
     static func reload(_ path: String, into service: SLAService, logger: Logger) -> Policy? {
         do {
             let policy = try load(path)
-            service.reload(policy: policy)
+            try service.reload(policy: policy)
             logger.notice(
                 "policy reloaded from \(path): \(policy.clocks.count) clocks",
                 metadata: ["message_id": "\(MessageID.policyReloaded)"])
@@ -191,6 +197,7 @@ enum StatusLine {
             line += ", next due \(ISO8601.format(due, offsetSeconds: offset)) (\(caseID) \(clock))"
         }
         if let pending { line += ", \(pending) entries pending" }
+        if status.orphanedCases > 0 { line += "; \(status.orphanedCases) cases frozen: the policy lacks what they use" }
         if let failure = status.lastFailure { line += "; STORE FAILING: \(failure)" }
         return line
     }

@@ -32,7 +32,7 @@ public struct CaseBook: Sendable {
     /// Brings every case up to `now`.
     public mutating func advance(to now: Instant) -> [Effect] {
         var effects: [Effect] = []
-        for id in cases.keys.sorted() where cases[id]!.nextDue.map({ $0 <= now }) ?? false {
+        for id in cases.keys.sorted() where engine.nextDue(of: cases[id]!).map({ $0 <= now }) ?? false {
             effects += engine.advance(&cases[id]!, to: now)
         }
         return effects
@@ -40,6 +40,6 @@ public struct CaseBook: Sendable {
 
     /// The earliest instant at which any case has something to say.
     public var nextDue: Instant? {
-        cases.values.lazy.compactMap(\.nextDue).min()
+        cases.values.lazy.compactMap(engine.nextDue(of:)).min()
     }
 }

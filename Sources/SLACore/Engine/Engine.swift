@@ -40,12 +40,11 @@ public struct Engine: Sendable {
     public func record(_ event: String, at: Instant, on record: inout Case, now: Instant) throws(EngineError)
         -> [Effect]
     {
-        guard let kind = policy.kinds[record.kind] else {
-            throw .unknownCaseKind(record.kind, known: policy.kinds.keys.sorted())
-        }
-        guard kind.events.contains(event), event != LifecycleEvent.opened else {
+        // A case whose kind left the policy can still be resolved and closed: its clocks are frozen.
+        let events = policy.kinds[record.kind]?.events ?? [LifecycleEvent.resolved, LifecycleEvent.closed]
+        guard events.contains(event), event != LifecycleEvent.opened else {
             throw .unknownEventKind(
-                event: event, caseKind: kind.id, known: kind.events.subtracting([LifecycleEvent.opened]).sorted())
+                event: event, caseKind: record.kind, known: events.subtracting([LifecycleEvent.opened]).sorted())
         }
         guard record.status != .closed else { throw .caseClosed(record.id) }
         if event == LifecycleEvent.resolved, record.status == .resolved { throw .alreadyResolved(record.id) }
@@ -72,7 +71,7 @@ public struct Engine: Sendable {
     /// due at or before `now` are returned, each once, in order of their due instants.
     public func advance(_ record: inout Case, to now: Instant) -> [Effect] {
         var effects: [Effect] = []
-        for index in record.clocks.indices {
+        for index in record.clocks.indices where frozenReason(record.clocks[index], of: record) == nil {
             guard let definition = policy.clock(named: record.clocks[index].name) else { continue }
             advance(&record.clocks[index], definition, caseID: record.id, to: now, effects: &effects)
         }
@@ -117,6 +116,10 @@ public struct Engine: Sendable {
                 clock.nextEscalationAt = nextEscalation(after: deadline, tier: definition.escalateTo, definition)
             case .breached:
                 let tier = (clock.escalatedTier ?? definition.escalateTo) + 1
+                guard tier < policy.tiers.count else {
+                    clock.nextEscalationAt = nil  // the ladder ends here (frozenReason keeps this from happening)
+                    return
+                }
                 clock.escalatedTier = tier
                 effects.append(entry(tier, .breach))
                 clock.nextEscalationAt = nextEscalation(after: due, tier: tier, definition)
@@ -137,8 +140,10 @@ public struct Engine: Sendable {
 
     private func apply(_ event: String, at: Instant, to record: inout Case, effects: inout [Effect]) throws(EngineError)
     {
-        for index in record.clocks.indices {
-            guard let definition = policy.clock(named: record.clocks[index].name) else { continue }
+        for index in record.clocks.indices where frozenReason(record.clocks[index], of: record) == nil {
+            // Frozen clocks, and every clock of a kind the policy lost, stay as they are until closed.
+            guard policy.kinds[record.kind] != nil, let definition = policy.clock(named: record.clocks[index].name)
+            else { continue }
             try apply(event, at: at, to: &record.clocks[index], definition, caseID: record.id, effects: &effects)
         }
         record.lastEventAt = at
