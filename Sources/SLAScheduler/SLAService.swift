@@ -24,7 +24,10 @@ public final class SLAService: @unchecked Sendable {
     private let logger: Logger
     /// False only for benchmarks (`slad --bench-no-persist`): drains skip the commit.
     private let persist: Bool
-    private let queue = DispatchQueue(label: "slad.scheduler", qos: .userInitiated)
+    /// QoS default, not higher: libdispatch gives user-initiated threads nice -2, which an
+    /// unprivileged process may not take (slad.service runs unprivileged, and cannot be given
+    /// RLIMIT_NICE where systemd lacks CAP_SYS_RESOURCE); it logged "Failed to set thread priority".
+    private let queue = DispatchQueue(label: "slad.scheduler", qos: .default)
     private var timer: DispatchSourceTimer?
 
     // Owned by `queue`.

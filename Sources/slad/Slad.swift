@@ -13,7 +13,7 @@ import SLASystemd
 /// slad: wiring only. Reads the policy, opens the store, recovers, serves the API, runs the timer,
 /// and keeps systemd informed.
 @main
-struct Slad: AsyncParsableCommand {
+struct Slad: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "slad", abstract: "The SLA deadline scheduler daemon for complaint handling.",
         version: SLACoreVersion.string)
@@ -44,9 +44,26 @@ struct Slad: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
+    /// Not an async `main`: Swift runs that task at the main thread's QoS, user-interactive, whose
+    /// Dispatch worker threads take nice -4, which an unprivileged service may not (libdispatch
+    /// then logs "Failed to set thread priority" in the journal). The daemon runs as a task of
+    /// default priority instead, and the main thread waits for it.
+    func run() throws {
         signal(SIGPIPE, SIG_IGN)  // a peer or hook that goes away is an EPIPE to handle, not a crash
         if checkPolicyStdin { throw ExitCode(PolicyFile.runChild()) }  // the isolated parse of PolicyFile.load
+        let outcome = Outcome()
+        Task.detached(priority: .medium) { [self] in
+            do {
+                try await serve()
+                outcome.finish(nil)
+            } catch {
+                outcome.finish(error)
+            }
+        }
+        try outcome.wait()
+    }
+
+    func serve() async throws {
         let target = JournalLogHandler.Target(rawValue: logTarget) ?? JournalLogHandler.automaticTarget()
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
@@ -217,6 +234,22 @@ final class StatusPublisher: @unchecked Sendable {
             SystemdNotify.status(line)
             self.last = line
         }
+    }
+}
+
+/// How `serve` ended, handed from its task to the main thread.
+final class Outcome: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var error: Error?  // written before `done` is signalled, read after
+
+    func finish(_ error: Error?) {
+        self.error = error
+        done.signal()
+    }
+
+    func wait() throws {
+        done.wait()
+        if let error { throw error }
     }
 }
 
