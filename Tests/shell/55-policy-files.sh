@@ -24,6 +24,13 @@ check_eq "slactl policy check of a missing file: exit 1, no such file" \
 out=$("$SLACTL" policy check "$TEST_TMP" 2>&1) || true
 check_eq "slactl policy check of a directory says so" "cannot read $TEST_TMP: it is a directory" "$out"
 
+# slactl policy show lists what pauses, resumes and restarts clocks.
+out=$("$SLACTL" policy show config/policy.toml)
+check_match "policy show: repair-concrete-reply pauses on awaiting-customer, resumes on customer-responded" \
+    'repair-concrete-reply +awaiting-customer +customer-responded +-' "$out"
+check_match "policy show: inspection-resolution restarts on the report" \
+    'inspection-resolution +inspection-requested +inspection-report-received +inspection-report-received' "$out"
+
 cp "$FIXTURES/fast.toml" "$TEST_TMP/policy.toml"
 start_slad "$TEST_TMP/state" "$TEST_TMP/policy.toml"
 PID=$SLAD_PID
