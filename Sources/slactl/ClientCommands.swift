@@ -290,7 +290,10 @@ func printCase(_ object: [String: Any]) {
             header: ["CLOCK", "STATUS", "TARGET", "DEADLINE", "LEFT / LATE", "TOLD"],
             rows: clocks.map { clock in
                 var left = "-"
-                if let ms = (clock["time_left_ms"] as? NSNumber)?.int64Value { left = duration(ms) + " left" }
+                if let ms = (clock["time_left_ms"] as? NSNumber)?.int64Value {
+                    // A paused clock's time left does not run down until it resumes.
+                    left = duration(ms) + " left" + (text(clock["status"]) == "paused" ? " (paused)" : "")
+                }
                 if let ms = (clock["late_by_ms"] as? NSNumber)?.int64Value { left = duration(ms) + " late" }
                 return [
                     text(clock["name"]), text(clock["status"]), text(clock["target"]), text(clock["deadline"]), left,

@@ -73,3 +73,24 @@ import Testing
                 as? Double == 1e-7)
     }
 }
+
+/// Answers about clocks, read as staff read them.
+@Suite struct CaseAnswerTests {
+    static let policy = JSONWriterTests.policy
+
+    /// A paused clock has no deadline, but the open time it will resume with: its budget less
+    /// what it used before the pause (here 72 h less the 1 h 30 min before it).
+    @Test func aPausedClockShowsTheTimeItHasLeft() throws {
+        let engine = Engine(policy: Self.policy)
+        let opened = try #require(ISO8601.parse("2026-11-24T10:00:00+08:00"))
+        var (record, _) = try engine.open(
+            CaseOpening(id: "C-1", kind: "repair-request", store: "S01", openedAt: opened), now: opened)
+        let paused = opened.adding(millis: 90 * 60_000)
+        _ = try engine.record("awaiting-customer", at: paused, on: &record, now: paused)
+        let view = CaseView(record, policy: Self.policy, now: paused.adding(millis: 86_400_000))
+        let clock = try #require(view.clocks.first { $0.name == "repair-concrete-reply" })
+        #expect(clock.status == "paused" && clock.deadline == nil)
+        #expect(clock.timeLeftMs == Int64(72 * 60 - 90) * 60_000)
+        #expect(clock.lateByMs == nil)
+    }
+}
