@@ -25,11 +25,13 @@ struct APIError: Error {
         self.message = message
     }
 
-    /// The status each refusal of the service maps to.
-    init(_ error: ServiceError) {
+    /// The status each refusal of the service maps to; instants in the message as `time` writes
+    /// them (UTC without it).
+    init(_ error: ServiceError, time: TimeFormatter? = nil) {
         switch error {
         case .rule(let rule):
-            self.init(status: Self.status(of: rule), code: rule.code, message: rule.description)
+            let message = time.map { rule.message(time: $0.format) } ?? rule.description
+            self.init(status: Self.status(of: rule), code: rule.code, message: message)
         case .unavailable(let store):
             self.init(
                 status: .serviceUnavailable, code: store.diskFull ? "disk_full" : "store_unavailable",

@@ -59,7 +59,7 @@ public struct Routes: Sendable {
         body.actor = Self.actor(claimed: body.actor, peer: request.peer)
         service.open(body) { result in
             respond.onLoop {
-                let written = try result.get()
+                let written = try written(result)
                 let view = CaseView(
                     written.record, policy: service.policy, now: clock.now(), replayed: written.replayed)
                 return .json(view, status: written.replayed ? .ok : .created)
@@ -73,7 +73,7 @@ public struct Routes: Sendable {
         body.actor = Self.actor(claimed: body.actor, peer: request.peer)
         service.record(body, on: id) { result in
             respond.onLoop {
-                let written = try result.get()
+                let written = try written(result)
                 return .json(
                     CaseView(written.record, policy: service.policy, now: clock.now(), replayed: written.replayed))
             }
@@ -214,6 +214,15 @@ public struct Routes: Sendable {
     }
 
     // MARK: Plumbing
+
+    /// A write's outcome; a refusal's instants written in the stores' zone, as staff send them.
+    private func written(_ result: Result<WriteResult, Error>) throws -> WriteResult {
+        do {
+            return try result.get()
+        } catch let error as ServiceError {
+            throw APIError(error, time: TimeFormatter(policy: service.policy))
+        }
+    }
 
     func read<T>(_ body: () throws -> T) throws -> T {
         do {

@@ -74,7 +74,7 @@ import Testing
     }
 }
 
-/// Answers about clocks, read as staff read them.
+/// Answers about clocks and refusals, read as staff read them.
 @Suite struct CaseAnswerTests {
     static let policy = JSONWriterTests.policy
 
@@ -92,5 +92,18 @@ import Testing
         #expect(clock.status == "paused" && clock.deadline == nil)
         #expect(clock.timeLeftMs == Int64(72 * 60 - 90) * 60_000)
         #expect(clock.lateByMs == nil)
+    }
+
+    /// An event dated before the opening is refused with both instants in the stores' zone
+    /// (+08:00 here), not in UTC.
+    @Test func dateRefusalsAreWrittenInTheStoresZone() throws {
+        let opened = try #require(ISO8601.parse("2026-11-24T10:00:00+08:00"))
+        let event = try #require(ISO8601.parse("2026-11-24T09:30:00+08:00"))
+        let rule = EngineError.eventBeforeOpening(caseID: "C-1", eventAt: event, openedAt: opened)
+        let error = APIError(.rule(rule), time: TimeFormatter(policy: Self.policy))
+        #expect(error.status == .conflict && error.code == "event_before_opening")
+        #expect(
+            error.message
+                == "event dated 2026-11-24T09:30:00+08:00 is before case 'C-1' was opened (2026-11-24T10:00:00+08:00)")
     }
 }

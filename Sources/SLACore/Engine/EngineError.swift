@@ -31,7 +31,14 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The message with instants in UTC; `message(time:)` writes them as the client reads them.
     public var description: String {
+        message { $0.description }
+    }
+
+    /// The message, with each instant written by `time` (the API uses the stores' own offset, so
+    /// that an event sent as +08:00 is refused in +08:00).
+    public func message(time: (Instant) -> String) -> String {
         switch self {
         case .unknownCase(let id):
             return "no case '\(id)'"
@@ -50,12 +57,12 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
         case .alreadyResolved(let id):
             return "case '\(id)' is already resolved"
         case .eventBeforeOpening(let id, let eventAt, let openedAt):
-            return "event dated \(eventAt) is before case '\(id)' was opened (\(openedAt))"
+            return "event dated \(time(eventAt)) is before case '\(id)' was opened (\(time(openedAt)))"
         case .eventOutOfOrder(let id, let eventAt, let lastEventAt):
             return
-                "event dated \(eventAt) is before the latest event of case '\(id)' (\(lastEventAt)): events are recorded in order"
+                "event dated \(time(eventAt)) is before the latest event of case '\(id)' (\(time(lastEventAt))): events are recorded in order"
         case .eventInFuture(let eventAt, let now):
-            return "event dated \(eventAt) is in the future (now is \(now))"
+            return "event dated \(time(eventAt)) is in the future (now is \(time(now)))"
         case .noDeadline(let clock, let calendar):
             return "clock '\(clock)' has no deadline: calendar '\(calendar)' is not open in the next ten years"
         }
