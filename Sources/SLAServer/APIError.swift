@@ -25,6 +25,11 @@ struct APIError: Error {
         self.message = message
     }
 
+    /// A body the API refuses before the service sees it.
+    init(_ error: RequestError) {
+        self.init(status: .badRequest, code: error.code, message: error.description)
+    }
+
     /// The status each refusal of the service maps to; instants in the message as `time` writes
     /// them (UTC without it).
     init(_ error: ServiceError, time: TimeFormatter? = nil) {

@@ -168,8 +168,7 @@ public struct Routes: Sendable {
     private func acknowledge(_ request: APIRequest) throws -> APIResponse {
         let idText = try request.parameter("id")
         guard let id = Int64(idText) else { throw APIError.badRequest("entry id must be a number") }
-        struct Ack: Decodable { var actor: String? }
-        let body: Ack = try decode(request, allowEmpty: true) ?? Ack()
+        let body: AcknowledgeRequest = try decode(request, allowEmpty: true) ?? AcknowledgeRequest()
         let actor = Self.actor(claimed: body.actor, peer: request.peer) ?? "unknown"
         guard let entry = try read({ try service.store.acknowledge(entry: id, by: actor, at: clock.now()) }) else {
             throw APIError(status: .notFound, code: "unknown_entry", message: "no escalation entry \(id)")
@@ -239,24 +238,57 @@ public struct Routes: Sendable {
         return value
     }
 
-    /// The body as JSON (its size was checked as it was read).
+    /// The body as JSON (its size was checked as it was read), its fields checked (`validate()`),
+    /// whichever reader read it.
     private func decode<T: Decodable>(_ request: APIRequest, allowEmpty: Bool) throws -> T? {
         if request.body.readableBytes == 0 {
             if allowEmpty { return nil }
             throw APIError.badRequest("the request needs a JSON body")
         }
-        if let readable = T.self as? FlatJSONReadable.Type,
-            let flat = FlatJSONObject(request.body.readableBytesView), let value = readable.init(flat: flat) as? T
+        let value = try read(T.self, request.body.readableBytesView)
+        if let checked = value as? ValidatedRequest {
+            do { try checked.validate() } catch { throw APIError(error) }
+        }
+        return value
+    }
+
+    private func read<T: Decodable>(_ type: T.Type, _ bytes: ByteBufferView) throws -> T {
+        if let readable = T.self as? FlatJSONReadable.Type, let flat = FlatJSONObject(bytes),
+            let value = readable.init(flat: flat) as? T
         {
             return value
         }
         do {
-            return try JSONDecoder().decode(T.self, from: Data(request.body.readableBytesView))
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch let error as RequestError {
+            throw APIError(error)
         } catch let error as DecodingError {
+            if let (field, literal) = Self.numberOutOfRange(bytes) {
+                throw APIError(
+                    RequestError.badField(field: field, problem: "\(literal) is too large or too small for a number"))
+            }
             throw APIError(status: .badRequest, code: "bad_json", message: Self.explain(error))
         } catch {
             throw APIError(status: .badRequest, code: "bad_json", message: "malformed JSON: \(error)")
         }
+    }
+
+    /// The field of a document the decoder refused whole ("not valid JSON") because a number in
+    /// it overflows a Double (`"amount": 1e999`, JSON's only way to send an infinity): named, so
+    /// the client knows which. Only on that error path.
+    static func numberOutOfRange(_ bytes: ByteBufferView) -> (field: String, literal: String)? {
+        let text = String(decoding: bytes, as: UTF8.self)
+        let pattern = try! Regex(#""([^"\\]{1,64})"\s*:\s*(-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)"#)
+        for match in text.matches(of: pattern) {
+            guard let key = match.output[1].substring, let literal = match.output[2].substring.map(String.init),
+                let number = Double(literal)
+            else { continue }
+            let digits = literal.prefix { $0 != "e" && $0 != "E" }
+            if number.isInfinite || (number == 0 && digits.contains(where: { ("1"..."9").contains($0) })) {
+                return (String(key), literal)
+            }
+        }
+        return nil
     }
 
     static func explain(_ error: DecodingError) -> String {

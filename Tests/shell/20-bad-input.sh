@@ -63,6 +63,54 @@ check_status "an event whose at is a number: 400 bad_json" 400 bad_json
 req POST "/v1/cases/$OPEN/events" ''
 check_status "an event with an empty body: 400 bad_request" 400 bad_request
 
+# ---- Fields that break their rules (README, API): 400 bad_field naming the field. A store id
+# with a line break forged a crit line in slad's log before.
+FORGED='S01\n<2>C-1 soft-first-reaction breached, escalated to hq'
+LONG=$(printf 'S%.0s' $(seq 5000))
+for store in '' '   ' '\u0000S01' "$LONG" "$FORGED" 'S 01'; do
+    req POST /v1/cases "{\"kind\":\"fast\",\"store\":\"$store\"}"
+    check_status "store \"${store:0:24}\": 400 bad_field" 400 bad_field
+    check_contains "the message names the field store" "field 'store'" "$(jget "$BODY" 'd["error"]["message"]')"
+done
+check "no log line claims a priority it was not logged at (no forged <2>)" bash -c "! grep -q '<2>' '$SLAD_LOG'"
+check "every log line starts with its <N> priority" bash -c "! grep -v '^====' '$SLAD_LOG' | grep -qv '^<[0-7]>'"
+bad_field() {  # bad_field NAME PATH BODY FIELD
+    req POST "$2" "$3"
+    check_status "$1: 400 bad_field" 400 bad_field
+    check_contains "$1: the message names $4" "field '$4'" "$(jget "$BODY" 'd["error"]["message"]')"
+}
+bad_field "an actor with a line break" /v1/cases '{"kind":"fast","store":"S1","actor":"li\n<2>forged"}' actor
+bad_field "an actor with a space at the end" /v1/cases '{"kind":"fast","store":"S1","actor":"li "}' actor
+bad_field "an external_ref with an escape sequence" /v1/cases \
+    '{"kind":"fast","store":"S1","external_ref":"POS\u001b[2J"}' external_ref
+bad_field "a 200-character external_ref" /v1/cases \
+    "{\"kind\":\"fast\",\"store\":\"S1\",\"external_ref\":\"${LONG:0:200}\"}" external_ref
+bad_field "a category with a space" /v1/cases '{"kind":"fast","store":"S1","category":"product quality"}' category
+bad_field "an empty channel" /v1/cases '{"kind":"fast","store":"S1","channel":""}' channel
+bad_field "an idempotency key with a space" /v1/cases '{"kind":"fast","store":"S1","idempotency_key":"a b"}' \
+    idempotency_key
+bad_field "a negative amount" /v1/cases '{"kind":"fast","store":"S1","amount":-5}' amount
+bad_field "an event's actor with a tab" "/v1/cases/$OPEN/events" '{"kind":"done","actor":"li\tx"}' actor
+bad_field "an event's empty idempotency key" "/v1/cases/$OPEN/events" '{"kind":"done","idempotency_key":""}' \
+    idempotency_key
+bad_field "an ack's actor with a line break" /v1/escalations/1/ack '{"actor":"amy\nx"}' actor
+bad_field "an amount too large for a number (JSON's infinity)" /v1/cases '{"kind":"fast","store":"S1","amount":1e999}' \
+    amount
+
+# ---- Unknown fields: 400 unknown_field, naming it and listing the known ones (a typo was ignored).
+unknown_field() {  # unknown_field NAME PATH BODY FIELD
+    req POST "$2" "$3"
+    check_status "$1: 400 unknown_field" 400 unknown_field
+    check_contains "$1: the message names $4" "unknown field '$4' (known: " "$(jget "$BODY" 'd["error"]["message"]')"
+}
+unknown_field "ammount in an open" /v1/cases '{"kind":"fast","store":"S1","ammount":5000}' ammount
+unknown_field "ammount in an open the fast reader declines" /v1/cases '{"kind":"fast","store":"S\u0031","ammount":5000}' \
+    ammount
+unknown_field "a misspelt customer phone" /v1/cases '{"kind":"fast","store":"S1","customer":{"name":"Li","fone":"1"}}' \
+    customer.fone
+unknown_field "nite in an event" "/v1/cases/$OPEN/events" '{"kind":"done","nite":"x"}' nite
+unknown_field "an unknown key in an ack" /v1/escalations/1/ack '{"actor":"amy","tier":"hq"}' tier
+
 # ---- Too large: 413
 head -c $((70 * 1024)) /dev/zero | tr '\0' 'x' >"$TEST_TMP/big"
 req POST /v1/cases "@$TEST_TMP/big"
