@@ -31,7 +31,7 @@ import SLAScheduler
         // One JSON document per line: the first opens a case, the others are events on it.
         let lines = bytes.split(separator: UInt8(ascii: "\n"))
         for line in lines { checkFlatReader(line) }
-        // As the server does: decoded, then checked (validate), then applied.
+        // As the server does: decoded, then checked (validate), then applied with its initial events.
         guard let first = lines.first,
             let opening = try? JSONDecoder().decode(OpenCaseRequest.self, from: Data(first)),
             (try? opening.validate()) != nil
@@ -39,7 +39,8 @@ import SLAScheduler
         let request = CaseOpening(
             id: "C-1", kind: opening.kind, store: opening.store, category: opening.category,
             channel: opening.channel, amount: opening.amount, openedAt: opening.openedAt ?? now)
-        guard var (record, _) = try? engine.open(request, now: now) else { return 0 }
+        let initial = (opening.events ?? []).map { ($0.kind, $0.at ?? now) }
+        guard var (record, _) = try? engine.open(request, events: initial, now: now) else { return 0 }
         for line in lines.dropFirst() {
             guard let event = try? JSONDecoder().decode(RecordEventRequest.self, from: Data(line)),
                 (try? event.validate()) != nil

@@ -191,8 +191,9 @@ extension RecordEventRequest: FlatJSONReadable {
 
 extension OpenCaseRequest: FlatJSONReadable {
     public init?(flat: FlatJSONObject) {
-        // A customer is an object: such a body goes to the decoder.
+        // A customer is an object and events an array: such a body goes to the decoder.
         guard flat.hasOnly(Self.fieldNames), flat["customer"] == nil || flat["customer"] == .null,
+            flat["events"] == nil || flat["events"] == .null,
             let kind = flat.string("kind"), let store = flat.string("store"),
             let category = flat.optionalString("category"), let channel = flat.optionalString("channel"),
             let amount = flat.optionalNumber("amount"), let externalRef = flat.optionalString("external_ref"),

@@ -21,11 +21,13 @@ public struct OpenCaseRequest: Codable, Sendable, Hashable, ValidatedRequest {
     public var actor: String?
     public var note: String?
     public var idempotencyKey: String?
+    /// What already happened on a case entered after the fact, applied in the same commit.
+    public var events: [InitialEvent]?
 
     public init(
         kind: String, store: String, category: String? = nil, channel: String? = nil, amount: Double? = nil,
         externalRef: String? = nil, customer: CustomerContact? = nil, openedAt: Instant? = nil, actor: String? = nil,
-        note: String? = nil, idempotencyKey: String? = nil
+        note: String? = nil, idempotencyKey: String? = nil, events: [InitialEvent]? = nil
     ) {
         self.customer = customer
         self.kind = kind
@@ -38,10 +40,11 @@ public struct OpenCaseRequest: Codable, Sendable, Hashable, ValidatedRequest {
         self.actor = actor
         self.note = note
         self.idempotencyKey = idempotencyKey
+        self.events = events
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case kind, store, category, channel, amount, note, actor, customer
+        case kind, store, category, channel, amount, note, actor, customer, events
         case externalRef = "external_ref"
         case openedAt = "opened_at"
         case idempotencyKey = "idempotency_key"
@@ -63,6 +66,7 @@ public struct OpenCaseRequest: Codable, Sendable, Hashable, ValidatedRequest {
         actor = try container.decodeIfPresent(String.self, forKey: .actor)
         note = try container.decodeIfPresent(String.self, forKey: .note)
         idempotencyKey = try container.decodeIfPresent(String.self, forKey: .idempotencyKey)
+        events = try container.decodeIfPresent([InitialEvent].self, forKey: .events)
     }
 
     /// The checks both JSON readers' results go through (the API calls it before the service).
@@ -76,11 +80,53 @@ public struct OpenCaseRequest: Codable, Sendable, Hashable, ValidatedRequest {
         try FieldRule.externalRef.check(externalRef, "external_ref")
         try FieldRule.actor.check(actor, "actor")
         try FieldRule.idempotencyKey.check(idempotencyKey, "idempotency_key")
+        for (index, event) in (events ?? []).enumerated() { try event.validate("events[\(index)]") }
     }
 
     var fingerprint: String {
-        "open|\(kind)|\(store)|\(category ?? "")|\(channel ?? "")|\(amount.map { "\($0)" } ?? "")|"
+        var text =
+            "open|\(kind)|\(store)|\(category ?? "")|\(channel ?? "")|\(amount.map { "\($0)" } ?? "")|"
             + "\(externalRef ?? "")|\(openedAt?.millis ?? -1)"
+        // Only when there are some: keys stored before events existed keep their fingerprints.
+        if let events, !events.isEmpty {
+            text += "|" + events.map { "\($0.kind)@\($0.at?.millis ?? -1)" }.joined(separator: ",")
+        }
+        return text
+    }
+}
+
+/// An event sent with an open (`events` in `POST /v1/cases`): checked and applied as if recorded
+/// right after the open, in the same commit.
+public struct InitialEvent: Codable, Sendable, Hashable {
+    public var kind: String
+    /// When it happened; now when absent.
+    public var at: Instant?
+    /// Who did it; the open's actor when absent.
+    public var actor: String?
+    public var note: String?
+
+    public init(kind: String, at: Instant? = nil, actor: String? = nil, note: String? = nil) {
+        self.kind = kind
+        self.at = at
+        self.actor = actor
+        self.note = note
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case kind, at, actor, note
+    }
+
+    public init(from decoder: Decoder) throws {
+        try decoder.refuseUnknownKeys(Set(CodingKeys.allCases.map(\.rawValue)))
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try container.decode(String.self, forKey: .kind)
+        at = try container.decodeIfPresent(Instant.self, forKey: .at)
+        actor = try container.decodeIfPresent(String.self, forKey: .actor)
+        note = try container.decodeIfPresent(String.self, forKey: .note)
+    }
+
+    func validate(_ path: String) throws(RequestError) {
+        try FieldRule.actor.check(actor, path + ".actor")
     }
 }
 

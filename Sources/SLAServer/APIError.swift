@@ -54,6 +54,7 @@ struct APIError: Error {
         case .duplicateCase, .caseClosed, .alreadyResolved, .eventBeforeOpening, .eventOutOfOrder: return .conflict
         case .unknownCaseKind, .unknownEventKind, .unknownCategory, .unknownChannel, .eventInFuture, .noDeadline:
             return .unprocessableEntity
+        case .initialEvent(_, let error): return status(of: error)
         }
     }
 }

@@ -56,7 +56,14 @@ public struct Routes: Sendable {
     /// answer is made on the connection's event loop.
     private func openCase(_ request: APIRequest, _ respond: Responder) throws {
         var body: OpenCaseRequest = try decode(request)
-        body.actor = Self.actor(claimed: body.actor, peer: request.peer)
+        let claimed = body.actor
+        body.actor = Self.actor(claimed: claimed, peer: request.peer)
+        // An event sent with the open was done by whoever opens it, unless it says otherwise.
+        body.events = body.events?.map { event in
+            var event = event
+            event.actor = Self.actor(claimed: event.actor ?? claimed, peer: request.peer)
+            return event
+        }
         service.open(body) { result in
             respond.onLoop {
                 let written = try written(result)

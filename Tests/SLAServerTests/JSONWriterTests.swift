@@ -105,5 +105,13 @@ import Testing
         #expect(
             error.message
                 == "event dated 2026-11-24T09:30:00+08:00 is before case 'C-1' was opened (2026-11-24T10:00:00+08:00)")
+        let future = APIError(
+            .rule(.initialEvent(index: 2, .eventInFuture(eventAt: opened, now: event))),
+            time: TimeFormatter(policy: Self.policy))
+        #expect(future.status == .unprocessableEntity && future.code == "event_in_future")
+        #expect(
+            future.message
+                == "events[2]: event dated 2026-11-24T10:00:00+08:00 is in the future (now is 2026-11-24T09:30:00+08:00)"
+        )
     }
 }

@@ -10,12 +10,13 @@ import Testing
         #" { "kind" : "noted" , "at" : "2026-03-01T10:00:00+08:00", "note": "顾客已回电" } "#,
         #"{"kind":"noted","actor":null,"idempotency_key":"k-1"}"#,
         #"{"kind":"soft","store":"S1","amount":-12.5e2,"channel":"phone","opened_at":"2026-01-01T00:00:00Z"}"#,
-        #"{"kind":"soft","store":"S1","amount":0,"customer":null}"#,
+        #"{"kind":"soft","store":"S1","amount":0,"customer":null,"events":null}"#,
     ]
     static let declined: [String] = [
         #"{"kind":"no\"ted"}"#,  // an escape
         #"{"kind":"noted","kind":"other"}"#,  // a repeated key
         #"{"kind":"soft","store":"S1","customer":{"name":"Li"}}"#,  // nesting
+        #"{"kind":"soft","store":"S1","events":[]}"#,  // an array
         #"{"kind":"noted","actor":null,"idempotency_key":"k-1","unknown":true}"#,  // an unknown key
         #"{"kind":"soft","store":"S1","amount":012}"#,  // not JSON's number grammar
         #"{"kind":"soft","store":"S1","amount":1e999}"#,  // not representable
@@ -116,10 +117,14 @@ import Testing
         }
     }
 
-    /// Unknown keys are refused wherever they are: at the top, in the customer.
+    /// Unknown keys are refused wherever they are: at the top, in the customer, in an event.
     @Test(arguments: [
         (#"{"kind":"market-complaint","store":"S1","ammount":5000}"#, "ammount"),
         (#"{"kind":"soft","store":"S1","customer":{"name":"Li","fone":"1"}}"#, "customer.fone"),
+        (
+            #"{"kind":"soft","store":"S1","events":[{"kind":"reacted"},{"kind":"checked","when":"x"}]}"#,
+            "events[1].when"
+        ),
         (#"{"kind":"soft","store":"S1","ammount":null}"#, "ammount"),
     ])
     func refusesUnknownKeysAtAnyDepth(_ text: String, _ field: String) throws {

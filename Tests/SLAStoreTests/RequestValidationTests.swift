@@ -31,7 +31,8 @@ import Testing
         let open = OpenCaseRequest(
             kind: "soft-complaint", store: String(repeating: "S", count: 64), category: "product-quality",
             channel: "in-store", amount: 0, externalRef: "POS 2026/11-24 #7 王", actor: "店长 Zhang",
-            note: "line one\nline two\tand a tab", idempotencyKey: "till7-8812:{x}")
+            note: "line one\nline two\tand a tab", idempotencyKey: "till7-8812:{x}",
+            events: [InitialEvent(kind: "reacted", actor: String(repeating: "张", count: 128), note: "a\nb")])
         try open.validate()
         try RecordEventRequest(kind: "reacted", actor: "li", note: "\u{0}anything goes in a note").validate()
         try AcknowledgeRequest(actor: "amy").validate()
@@ -60,6 +61,9 @@ import Testing
         #expect(open { $0.amount = -0.01 } == "amount")
         #expect(open { $0.amount = .nan } == "amount")
         #expect(open { $0.amount = .infinity } == "amount")
+        #expect(
+            open { $0.events = [InitialEvent(kind: "a"), InitialEvent(kind: "b", actor: "x\u{7}")] }
+                == "events[1].actor")
         #expect(
             Self.refusedField { () throws(RequestError) in
                 try RecordEventRequest(kind: "e", actor: "li\nx").validate()

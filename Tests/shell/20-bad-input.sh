@@ -108,6 +108,8 @@ unknown_field "ammount in an open the fast reader declines" /v1/cases '{"kind":"
     ammount
 unknown_field "a misspelt customer phone" /v1/cases '{"kind":"fast","store":"S1","customer":{"name":"Li","fone":"1"}}' \
     customer.fone
+unknown_field "an unknown key in an initial event" /v1/cases \
+    '{"kind":"fast","store":"S1","events":[{"kind":"done","when":"now"}]}' 'events[0].when'
 unknown_field "nite in an event" "/v1/cases/$OPEN/events" '{"kind":"done","nite":"x"}' nite
 unknown_field "an unknown key in an ack" /v1/escalations/1/ack '{"actor":"amy","tier":"hq"}' tier
 
@@ -287,6 +289,37 @@ check_eq "eight concurrent opens with one key: one 201, seven 200" "1 7" \
 check_eq "all eight answers name the same case" 1 \
     "$(for i in 1 2 3 4 5 6 7 8; do jget "$(cat "$TEST_TMP/burst.$i")" 'd["id"]'; done | sort -u | wc -l)"
 check_eq "one case was created" $((BEFORE + 1)) "$(count cases)"
+
+# ---- Events sent with the open (a case entered after the fact): applied in its commit, in order.
+HOUR_AGO=$(iso_ms $((NOW - 3600000)))
+req POST /v1/cases "{\"kind\":\"slow\",\"store\":\"S10\",\"opened_at\":\"$(iso_ms $((NOW - 7200000)))\"}"
+check_status "a case opened 2 h ago without its events: 201" 201
+check_eq "its 1 h clock is breached at once" breached "$(jget "$BODY" 'd["clocks"][0]["status"]')"
+BEFORE=$(count cases)
+EVENTS_BEFORE=$(count events)
+req POST /v1/cases "{\"kind\":\"slow\",\"store\":\"S10\",\"opened_at\":\"$(iso_ms $((NOW - 7200000)))\",
+    \"events\":[{\"kind\":\"done\",\"at\":\"$(iso_ms $((NOW - 6000000)))\"},{\"kind\":\"explode\",\"at\":\"$HOUR_AGO\"}]}"
+check_status "an open whose second event is unknown: 422 unknown_event_kind" 422 unknown_event_kind
+check_contains "the message names the event's index" "events[1]: " "$(jget "$BODY" 'd["error"]["message"]')"
+req POST /v1/cases "{\"kind\":\"slow\",\"store\":\"S10\",\"opened_at\":\"$HOUR_AGO\",
+    \"events\":[{\"kind\":\"done\",\"at\":\"$(iso_ms $((NOW - 7200000)))\"}]}"
+check_status "an open whose event is dated before it: 409 event_before_opening" 409 event_before_opening
+check_contains "the message names the event's index" "events[0]: " "$(jget "$BODY" 'd["error"]["message"]')"
+check_eq "the refused opens wrote no case and no event" "$BEFORE $EVENTS_BEFORE" "$(count cases) $(count events)"
+req POST /v1/cases "{\"kind\":\"slow\",\"store\":\"S10\",\"opened_at\":\"$(iso_ms $((NOW - 7200000)))\",\"actor\":\"li\",
+    \"events\":[{\"kind\":\"done\",\"at\":\"$(iso_ms $((NOW - 6000000)))\",\"note\":\"rang back\"}]}"
+check_status "a case opened 2 h ago with the event that met its clock 20 min in: 201" 201
+BACKDATED=$(jget "$BODY" 'd["id"]')
+check_eq "its clock is met, not breached" met "$(jget "$BODY" 'd["clocks"][0]["status"]')"
+check_eq "it wrote no escalation" 0 "$(sql "SELECT COUNT(*) FROM escalations WHERE case_id = '$BACKDATED'")"
+req GET "/v1/cases/$BACKDATED"
+check_eq "its events are opened, then done by li, with the note" "opened done li rang back" \
+    "$(jget "$BODY" '" ".join(e["kind"] for e in d["events"]) + " " + d["events"][1]["actor"].split()[0] + " " + d["events"][1]["note"]')"
+OUT=$("$SLACTL" open --socket "$SLAD_SOCK" --kind slow --store S11 \
+    --opened-at "$(iso_ms $((NOW - 7200000)))" --event "done@$(iso_ms $((NOW - 6000000)))")
+req GET "/v1/cases/$OUT"
+check_eq "slactl open --event KIND@TIME records it with the open" "met opened done" \
+    "$(jget "$BODY" 'd["clocks"][0]["status"] + " " + " ".join(e["kind"] for e in d["events"])')"
 
 # ---- After all that, slad is fine.
 req GET /v1/health

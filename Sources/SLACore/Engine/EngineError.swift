@@ -12,6 +12,8 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
     case eventOutOfOrder(caseID: String, eventAt: Instant, lastEventAt: Instant)
     case eventInFuture(eventAt: Instant, now: Instant)
     case noDeadline(clock: String, calendar: String)
+    /// One of the events sent with an open (`events[index]`) was refused: the whole open is.
+    indirect case initialEvent(index: Int, EngineError)
 
     /// Stable, machine-readable: scripts and the API rely on these.
     public var code: String {
@@ -28,6 +30,7 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
         case .eventOutOfOrder: return "event_out_of_order"
         case .eventInFuture: return "event_in_future"
         case .noDeadline: return "no_deadline"
+        case .initialEvent(_, let error): return error.code
         }
     }
 
@@ -65,6 +68,8 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
             return "event dated \(time(eventAt)) is in the future (now is \(time(now)))"
         case .noDeadline(let clock, let calendar):
             return "clock '\(clock)' has no deadline: calendar '\(calendar)' is not open in the next ten years"
+        case .initialEvent(let index, let error):
+            return "events[\(index)]: \(error.message(time: time))"
         }
     }
 }
