@@ -122,5 +122,8 @@ let package = Package(
         .testTarget(name: "SLAReportsTests", dependencies: ["SLAReports", "SLACore"]),
         .testTarget(
             name: "SLADeliveryTests", dependencies: ["SLADelivery", "SLAStore", "SLAScheduler"], swiftSettings: shell),
+        .testTarget(
+            name: "SLASystemdTests", dependencies: ["SLASystemd", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: shell),
     ]
 )

@@ -31,15 +31,20 @@ import SLAScheduler
         // One JSON document per line: the first opens a case, the others are events on it.
         let lines = bytes.split(separator: UInt8(ascii: "\n"))
         for line in lines { checkFlatReader(line) }
+        // As the server does: decoded, then checked (validate), then applied with its initial events.
         guard let first = lines.first,
-            let opening = try? JSONDecoder().decode(OpenCaseRequest.self, from: Data(first))
+            let opening = try? JSONDecoder().decode(OpenCaseRequest.self, from: Data(first)),
+            (try? opening.validate()) != nil
         else { return 0 }
         let request = CaseOpening(
             id: "C-1", kind: opening.kind, store: opening.store, category: opening.category,
             channel: opening.channel, amount: opening.amount, openedAt: opening.openedAt ?? now)
-        guard var (record, _) = try? engine.open(request, now: now) else { return 0 }
+        let initial = (opening.events ?? []).map { ($0.kind, $0.at ?? now) }
+        guard var (record, _) = try? engine.open(request, events: initial, now: now) else { return 0 }
         for line in lines.dropFirst() {
-            guard let event = try? JSONDecoder().decode(RecordEventRequest.self, from: Data(line)) else { continue }
+            guard let event = try? JSONDecoder().decode(RecordEventRequest.self, from: Data(line)),
+                (try? event.validate()) != nil
+            else { continue }
             now = now.adding(seconds: 600)
             let before = record
             do {
@@ -55,7 +60,8 @@ import SLAScheduler
         return 0
     }
 
-    /// The server's fast reader may decline a body, but what it reads must be what `JSONDecoder` reads.
+    /// The server's fast reader may decline a body, but what it reads must be what `JSONDecoder` reads:
+    /// a body the decoder refuses (a field of the wrong type, an unknown key) the reader declines.
     func checkFlatReader(_ line: Data) {
         guard let flat = FlatJSONObject(line) else { return }
         if let fast = OpenCaseRequest(flat: flat) {

@@ -16,8 +16,28 @@ public enum PolicyFile {
         }
     }
 
+    /// A policy file that cannot be read at all, said plainly (`cannot read /etc/slad/policy.toml:
+    /// no such file`) rather than as Foundation's `NSCocoaErrorDomain Code=260`.
+    public struct Unreadable: Error, CustomStringConvertible {
+        public let path: String
+        public let reason: String
+        public var description: String { "cannot read \(path): \(reason)" }
+
+        init(path: String, errno code: Int32) {
+            self.path = path
+            switch code {
+            case ENOENT: reason = "no such file"
+            case EACCES, EPERM: reason = "permission denied"
+            case EISDIR: reason = "it is a directory"
+            case ENOTDIR: reason = "a part of the path is not a directory"
+            case ELOOP: reason = "too many symbolic links"
+            default: reason = String(cString: strerror(code)).lowercased()
+            }
+        }
+    }
+
     public static func load(_ path: String, childArguments: [String]) throws -> Policy {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let data = try contents(of: path)
         // Spawned by hand (see ChildProcess): Foundation's Process hung under slad.service's sandbox.
         if let child = try? ChildProcess.spawn(
             "/proc/self/exe", arguments: [CommandLine.arguments.first ?? "slad"] + childArguments,
@@ -32,6 +52,26 @@ public enum PolicyFile {
             ])
         }
         return try PolicyLoader.load(text: text, file: path)
+    }
+
+    /// The whole file, or why not (with the errno's meaning).
+    static func contents(of path: String) throws -> Data {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Unreadable(path: path, errno: errno) }
+        defer { close(fd) }
+        var info = stat()
+        if fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFDIR { throw Unreadable(path: path, errno: EISDIR) }
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count == 0 { return data }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw Unreadable(path: path, errno: errno)
+            }
+            data.append(contentsOf: buffer[0..<count])
+        }
     }
 
     /// The child's side: parses standard input; exit status 0 when valid, 1 when refused.

@@ -31,6 +31,11 @@ public struct FlatJSONObject {
         return reader.object()
     }
 
+    /// True when every key is one of `known`: an unknown key is the decoder's to refuse.
+    func hasOnly(_ known: Set<String>) -> Bool {
+        fields.allSatisfy { known.contains($0.key) }
+    }
+
     /// A required string: nil when missing or of another type (the decoder then says which).
     func string(_ key: String) -> String? {
         if case .string(let text)? = self[key] { return text }
@@ -168,14 +173,15 @@ public struct FlatJSONObject {
     }
 }
 
-/// A request that can be read from a flat object without `JSONDecoder`; nil means "decode it".
+/// A request that can be read from a flat object without `JSONDecoder`; nil means "decode it"
+/// (so a field of the wrong type or an unknown key is refused by the decoder, with its message).
 public protocol FlatJSONReadable {
     init?(flat: FlatJSONObject)
 }
 
 extension RecordEventRequest: FlatJSONReadable {
     public init?(flat: FlatJSONObject) {
-        guard let kind = flat.string("kind"), let at = flat.optionalInstant("at"),
+        guard flat.hasOnly(Self.fieldNames), let kind = flat.string("kind"), let at = flat.optionalInstant("at"),
             let actor = flat.optionalString("actor"), let note = flat.optionalString("note"),
             let key = flat.optionalString("idempotency_key")
         else { return nil }
@@ -185,8 +191,9 @@ extension RecordEventRequest: FlatJSONReadable {
 
 extension OpenCaseRequest: FlatJSONReadable {
     public init?(flat: FlatJSONObject) {
-        // A customer is an object: such a body goes to the decoder.
-        guard flat["customer"] == nil || flat["customer"] == .null,
+        // A customer is an object and events an array: such a body goes to the decoder.
+        guard flat.hasOnly(Self.fieldNames), flat["customer"] == nil || flat["customer"] == .null,
+            flat["events"] == nil || flat["events"] == .null,
             let kind = flat.string("kind"), let store = flat.string("store"),
             let category = flat.optionalString("category"), let channel = flat.optionalString("channel"),
             let amount = flat.optionalNumber("amount"), let externalRef = flat.optionalString("external_ref"),

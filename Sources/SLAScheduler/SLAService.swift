@@ -325,7 +325,10 @@ public final class SLAService: @unchecked Sendable {
                         id: id, kind: request.kind, store: request.store, category: request.category,
                         channel: request.channel, amount: request.amount, externalRef: request.externalRef,
                         openedAt: request.openedAt ?? now)
-                    let (record, opened) = try engine.open(opening, now: now)
+                    // Events sent with the open are applied before the case is brought up to now.
+                    let initial = request.events ?? []
+                    let (record, opened) = try engine.open(
+                        opening, events: initial.map { ($0.kind, $0.at ?? now) }, now: now)
                     nextSequence += 1
                     touch(id, committed: nil)
                     cases[id] = record
@@ -334,6 +337,12 @@ public final class SLAService: @unchecked Sendable {
                         EventRecord(
                             caseID: id, kind: LifecycleEvent.opened, at: opening.openedAt, recordedAt: now,
                             actor: request.actor, note: request.note, idempotencyKey: request.idempotencyKey))
+                    for event in initial {
+                        batch.events.append(
+                            EventRecord(
+                                caseID: id, kind: event.kind, at: event.at ?? now, recordedAt: now, actor: event.actor,
+                                note: event.note, idempotencyKey: nil))
+                    }
                     if let customer = request.customer { batch.contacts[id] = customer }
                     remember(request.idempotencyKey, request.fingerprint, id)
                     outcomes.append(.done(caseID: id, replayed: false))

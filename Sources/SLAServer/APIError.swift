@@ -25,11 +25,18 @@ struct APIError: Error {
         self.message = message
     }
 
-    /// The status each refusal of the service maps to.
-    init(_ error: ServiceError) {
+    /// A body the API refuses before the service sees it.
+    init(_ error: RequestError) {
+        self.init(status: .badRequest, code: error.code, message: error.description)
+    }
+
+    /// The status each refusal of the service maps to; instants in the message as `time` writes
+    /// them (UTC without it).
+    init(_ error: ServiceError, time: TimeFormatter? = nil) {
         switch error {
         case .rule(let rule):
-            self.init(status: Self.status(of: rule), code: rule.code, message: rule.description)
+            let message = time.map { rule.message(time: $0.format) } ?? rule.description
+            self.init(status: Self.status(of: rule), code: rule.code, message: message)
         case .unavailable(let store):
             self.init(
                 status: .serviceUnavailable, code: store.diskFull ? "disk_full" : "store_unavailable",
@@ -47,6 +54,7 @@ struct APIError: Error {
         case .duplicateCase, .caseClosed, .alreadyResolved, .eventBeforeOpening, .eventOutOfOrder: return .conflict
         case .unknownCaseKind, .unknownEventKind, .unknownCategory, .unknownChannel, .eventInFuture, .noDeadline:
             return .unprocessableEntity
+        case .initialEvent(_, let error): return status(of: error)
         }
     }
 }

@@ -58,10 +58,17 @@ public struct Routes: Sendable {
     /// answer is made on the connection's event loop.
     private func openCase(_ request: APIRequest, _ respond: Responder) throws {
         var body: OpenCaseRequest = try decode(request)
-        body.actor = Self.actor(claimed: body.actor, peer: request.peer)
+        let claimed = body.actor
+        body.actor = Self.actor(claimed: claimed, peer: request.peer)
+        // An event sent with the open was done by whoever opens it, unless it says otherwise.
+        body.events = body.events?.map { event in
+            var event = event
+            event.actor = Self.actor(claimed: event.actor ?? claimed, peer: request.peer)
+            return event
+        }
         service.open(body) { result in
             respond.onLoop {
-                let written = try result.get()
+                let written = try written(result)
                 let view = CaseView(
                     written.record, policy: service.policy, now: clock.now(), replayed: written.replayed)
                 return .json(view, status: written.replayed ? .ok : .created)
@@ -75,7 +82,7 @@ public struct Routes: Sendable {
         body.actor = Self.actor(claimed: body.actor, peer: request.peer)
         service.record(body, on: id) { result in
             respond.onLoop {
-                let written = try result.get()
+                let written = try written(result)
                 return .json(
                     CaseView(written.record, policy: service.policy, now: clock.now(), replayed: written.replayed))
             }
@@ -170,8 +177,7 @@ public struct Routes: Sendable {
     private func acknowledge(_ request: APIRequest) throws -> APIResponse {
         let idText = try request.parameter("id")
         guard let id = Int64(idText) else { throw APIError.badRequest("entry id must be a number") }
-        struct Ack: Decodable { var actor: String? }
-        let body: Ack = try decode(request, allowEmpty: true) ?? Ack()
+        let body: AcknowledgeRequest = try decode(request, allowEmpty: true) ?? AcknowledgeRequest()
         let actor = Self.actor(claimed: body.actor, peer: request.peer) ?? "unknown"
         guard let entry = try read({ try service.store.acknowledge(entry: id, by: actor, at: clock.now()) }) else {
             throw APIError(status: .notFound, code: "unknown_entry", message: "no escalation entry \(id)")
@@ -217,6 +223,15 @@ public struct Routes: Sendable {
 
     // MARK: Plumbing
 
+    /// A write's outcome; a refusal's instants written in the stores' zone, as staff send them.
+    private func written(_ result: Result<WriteResult, Error>) throws -> WriteResult {
+        do {
+            return try result.get()
+        } catch let error as ServiceError {
+            throw APIError(error, time: TimeFormatter(policy: service.policy))
+        }
+    }
+
     func read<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
@@ -232,24 +247,57 @@ public struct Routes: Sendable {
         return value
     }
 
-    /// The body as JSON (its size was checked as it was read).
+    /// The body as JSON (its size was checked as it was read), its fields checked (`validate()`),
+    /// whichever reader read it.
     private func decode<T: Decodable>(_ request: APIRequest, allowEmpty: Bool) throws -> T? {
         if request.body.readableBytes == 0 {
             if allowEmpty { return nil }
             throw APIError.badRequest("the request needs a JSON body")
         }
-        if let readable = T.self as? FlatJSONReadable.Type,
-            let flat = FlatJSONObject(request.body.readableBytesView), let value = readable.init(flat: flat) as? T
+        let value = try read(T.self, request.body.readableBytesView)
+        if let checked = value as? ValidatedRequest {
+            do { try checked.validate() } catch { throw APIError(error) }
+        }
+        return value
+    }
+
+    private func read<T: Decodable>(_ type: T.Type, _ bytes: ByteBufferView) throws -> T {
+        if let readable = T.self as? FlatJSONReadable.Type, let flat = FlatJSONObject(bytes),
+            let value = readable.init(flat: flat) as? T
         {
             return value
         }
         do {
-            return try JSONDecoder().decode(T.self, from: Data(request.body.readableBytesView))
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch let error as RequestError {
+            throw APIError(error)
         } catch let error as DecodingError {
+            if let (field, literal) = Self.numberOutOfRange(bytes) {
+                throw APIError(
+                    RequestError.badField(field: field, problem: "\(literal) is too large or too small for a number"))
+            }
             throw APIError(status: .badRequest, code: "bad_json", message: Self.explain(error))
         } catch {
             throw APIError(status: .badRequest, code: "bad_json", message: "malformed JSON: \(error)")
         }
+    }
+
+    /// The field of a document the decoder refused whole ("not valid JSON") because a number in
+    /// it overflows a Double (`"amount": 1e999`, JSON's only way to send an infinity): named, so
+    /// the client knows which. Only on that error path.
+    static func numberOutOfRange(_ bytes: ByteBufferView) -> (field: String, literal: String)? {
+        let text = String(decoding: bytes, as: UTF8.self)
+        let pattern = try! Regex(#""([^"\\]{1,64})"\s*:\s*(-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)"#)
+        for match in text.matches(of: pattern) {
+            guard let key = match.output[1].substring, let literal = match.output[2].substring.map(String.init),
+                let number = Double(literal)
+            else { continue }
+            let digits = literal.prefix { $0 != "e" && $0 != "E" }
+            if number.isInfinite || (number == 0 && digits.contains(where: { ("1"..."9").contains($0) })) {
+                return (String(key), literal)
+            }
+        }
+        return nil
     }
 
     static func explain(_ error: DecodingError) -> String {

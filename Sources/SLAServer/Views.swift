@@ -83,6 +83,9 @@ struct ClockView {
         deadline = clock.deadline.map(format)
         if let left = clock.millisLeft(at: now) {
             if left >= 0 { timeLeftMs = left } else { lateByMs = -left }
+        } else if clock.status == .paused {
+            // No deadline while paused, but the open time it resumes with is known.
+            timeLeftMs = max(0, clock.budgetMillis - clock.usedMillis)
         }
         if let satisfied = clock.satisfiedAt, let deadline = clock.deadline, satisfied > deadline {
             lateByMs = satisfied - deadline

@@ -48,19 +48,75 @@ public struct JournalLogHandler: LogHandler {
         switch target {
         case .journal:
             var entries = [
-                "MESSAGE=\(message)", "PRIORITY=\(Self.priority(level))", "SYSLOG_IDENTIFIER=\(identifier)",
-                "CODE_FILE=\(file)", "CODE_LINE=\(line)", "CODE_FUNC=\(function)",
+                "MESSAGE=\(Self.escaped(message: "\(message)"))", "PRIORITY=\(Self.priority(level))",
+                "SYSLOG_IDENTIFIER=\(identifier)", "CODE_FILE=\(file)", "CODE_LINE=\(line)", "CODE_FUNC=\(function)",
             ]
             for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
-                entries.append("\(Self.fieldName(key))=\(value)")
+                entries.append("\(Self.fieldName(key))=\(Self.escaped(value: "\(value)", quoting: false))")
             }
             if Self.send(entries) { return }
             fallthrough  // the journal went away: never lose the line
         case .stderr:
-            let shown = fields.filter { $0.key != "message_id" }.sorted { $0.key < $1.key }
-            let suffix = shown.isEmpty ? "" : " " + shown.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            let text = "<\(Self.priority(level))>\(message)\(suffix)\n"
+            let text = Self.stderrText(priority: Self.priority(level), message: "\(message)", fields: fields)
             FileHandle.standardError.write(Data(text.utf8))
+        }
+    }
+
+    /// `<N>message key=value`, one line per line of the message, each with the same `<N>`: a
+    /// continuation line (policy errors span several) cannot claim another priority. The fields
+    /// go on the first line.
+    static func stderrText(priority: Int, message: String, fields: Logger.Metadata) -> String {
+        let shown = fields.filter { $0.key != "message_id" }.sorted { $0.key < $1.key }
+        let suffix = shown.map { " \($0.key)=\(escaped(value: "\($0.value)", quoting: true))" }.joined()
+        let lines = escaped(message: message).split(separator: "\n", omittingEmptySubsequences: false)
+        return lines.enumerated().map { "<\(priority)>\($1)" + ($0 == 0 ? suffix : "") + "\n" }.joined()
+    }
+
+    /// A message keeps its line breaks and tabs; every other control or format character (a
+    /// carriage return, an escape sequence, a bidirectional override) is written as `\u{1B}`.
+    static func escaped(message: String) -> String {
+        var text = ""
+        for scalar in message.unicodeScalars {
+            if scalar == "\n" || scalar == "\t" || !isControl(scalar) {
+                text.unicodeScalars.append(scalar)
+            } else if scalar == "\r" {
+                text += "\\r"
+            } else {
+                text += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+            }
+        }
+        return text
+    }
+
+    /// A field's value on one line: control and format characters escaped (`\n`, `\u{0}`). For
+    /// stderr (`quoting`), a value with a space, quote or backslash is quoted so that it cannot
+    /// pass for another `key=value`.
+    static func escaped(value: String, quoting: Bool) -> String {
+        var text = ""
+        var quote = false
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            case "\t": text += "\\t"
+            case "\"", "\\", " ":
+                quote = quote || quoting
+                text += scalar == " " || !quoting ? "\(scalar)" : "\\\(scalar)"
+            default:
+                if isControl(scalar) {
+                    text += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+                } else {
+                    text.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return quote ? "\"\(text)\"" : text
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .control, .format, .lineSeparator, .paragraphSeparator: return true
+        default: return false
         }
     }
 

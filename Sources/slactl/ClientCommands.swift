@@ -94,13 +94,31 @@ struct OpenCommand: ParsableCommand {
     @Option(help: "Who records it (default: $USER).") var actor: String?
     @Option(help: "A note for the audit trail.") var note: String?
     @Option(help: "Makes a retried open safe: the same key opens one case.") var idempotencyKey: String?
+    @Option(
+        name: .customLong("event"),
+        help: ArgumentHelp(
+            "An event that already happened, KIND@TIME (ISO 8601; KIND alone: now), recorded with the open; repeatable, in order.",
+            valueName: "kind@time"))
+    var events: [String] = []
+
+    func validate() throws {
+        if events.contains(where: { $0.isEmpty || $0.hasPrefix("@") }) {
+            throw ValidationError("--event must be KIND@TIME, such as reacted@2026-11-24T10:05:00+08:00")
+        }
+    }
 
     func run() throws {
-        let body: [String: Any?] = [
+        var body: [String: Any?] = [
             "kind": kind, "store": store, "category": category, "channel": channel, "amount": amount,
             "external_ref": ref, "opened_at": openedAt, "actor": actor ?? currentUser(), "note": note,
             "idempotency_key": idempotencyKey,
         ]
+        if !events.isEmpty {
+            body["events"] = events.map { event -> [String: String] in
+                let parts = event.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                return parts.count == 2 ? ["kind": parts[0], "at": parts[1]] : ["kind": parts[0]]
+            }
+        }
         let object = try connection.call("POST", "/v1/cases", body: body)
         if !connection.json { print(object["id"] as? String ?? "") }
     }
@@ -290,7 +308,10 @@ func printCase(_ object: [String: Any]) {
             header: ["CLOCK", "STATUS", "TARGET", "DEADLINE", "LEFT / LATE", "TOLD"],
             rows: clocks.map { clock in
                 var left = "-"
-                if let ms = (clock["time_left_ms"] as? NSNumber)?.int64Value { left = duration(ms) + " left" }
+                if let ms = (clock["time_left_ms"] as? NSNumber)?.int64Value {
+                    // A paused clock's time left does not run down until it resumes.
+                    left = duration(ms) + " left" + (text(clock["status"]) == "paused" ? " (paused)" : "")
+                }
                 if let ms = (clock["late_by_ms"] as? NSNumber)?.int64Value { left = duration(ms) + " late" }
                 return [
                     text(clock["name"]), clockStatus(clock), text(clock["target"]), text(clock["deadline"]), left,

@@ -63,6 +63,19 @@ struct PolicyCommand: ParsableCommand {
                 TextTable.render(
                     header: ["KIND", "CLOCK", "TARGET", "CALENDAR", "STARTS ON", "SATISFIED BY", "ESCALATES TO"],
                     rows: rows))
+            // A second table, only for the clocks that pause or restart: most do neither.
+            let stopping = policy.clocks.filter {
+                !($0.pausesOn.isEmpty && $0.resumesOn.isEmpty && $0.restartsOn.isEmpty)
+            }
+            guard !stopping.isEmpty else { return }
+            func events(_ names: Set<String>) -> String { names.isEmpty ? "-" : names.sorted().joined(separator: ",") }
+            print("")
+            print(
+                TextTable.render(
+                    header: ["CLOCK", "PAUSES ON", "RESUMES ON", "RESTARTS ON (A NEW CYCLE)"],
+                    rows: stopping.sorted { $0.name < $1.name }.map {
+                        [$0.name, events($0.pausesOn), events($0.resumesOn), events($0.restartsOn)]
+                    }))
         }
     }
 }

@@ -53,6 +53,8 @@ func loadPolicy(_ path: String) throws -> Policy {
         printError(error.description)
     } catch let error as PolicyFile.ParserCrashed {
         printError(error.description)
+    } catch let error as PolicyFile.Unreadable {
+        printError(error.description)
     } catch {
         printError("\(path): cannot read: \(error.localizedDescription)")
     }

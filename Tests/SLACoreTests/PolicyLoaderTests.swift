@@ -163,6 +163,14 @@ struct PolicyLoaderTests {
         #expect(found.first?.description.hasPrefix("policy.toml:26: clock.answer.calendar: unknown calendar") == true)
     }
 
+    /// The API takes categories and channels as codes (FieldRule): a policy may not list others.
+    @Test func categoriesAndChannelsTheAPICouldNotTake() {
+        let found = errors(policyText([15: "categories = [\"other\", \"产品 质量\"]", 16: "channels = [\"by phone\"]"]))
+        #expect(found.map(\.key) == ["case.categories", "case.channels"])
+        #expect(found.map(\.line) == [15, 16])
+        #expect(found.first?.message.contains("'产品 质量' cannot be sent to the API") == true)
+    }
+
     @Test func badDuration() {
         for bad in ["\"1.5h\"", "\"90\"", "\"0m\"", "90", "\"\""] {
             let found = errors(policyText([25: "target = \(bad)"]))

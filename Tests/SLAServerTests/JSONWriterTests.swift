@@ -73,3 +73,45 @@ import Testing
                 as? Double == 1e-7)
     }
 }
+
+/// Answers about clocks and refusals, read as staff read them.
+@Suite struct CaseAnswerTests {
+    static let policy = JSONWriterTests.policy
+
+    /// A paused clock has no deadline, but the open time it will resume with: its budget less
+    /// what it used before the pause (here 72 h less the 1 h 30 min before it).
+    @Test func aPausedClockShowsTheTimeItHasLeft() throws {
+        let engine = Engine(policy: Self.policy)
+        let opened = try #require(ISO8601.parse("2026-11-24T10:00:00+08:00"))
+        var (record, _) = try engine.open(
+            CaseOpening(id: "C-1", kind: "repair-request", store: "S01", openedAt: opened), now: opened)
+        let paused = opened.adding(millis: 90 * 60_000)
+        _ = try engine.record("awaiting-customer", at: paused, on: &record, now: paused)
+        let view = CaseView(record, policy: Self.policy, now: paused.adding(millis: 86_400_000))
+        let clock = try #require(view.clocks.first { $0.name == "repair-concrete-reply" })
+        #expect(clock.status == "paused" && clock.deadline == nil)
+        #expect(clock.timeLeftMs == Int64(72 * 60 - 90) * 60_000)
+        #expect(clock.lateByMs == nil)
+    }
+
+    /// An event dated before the opening is refused with both instants in the stores' zone
+    /// (+08:00 here), not in UTC.
+    @Test func dateRefusalsAreWrittenInTheStoresZone() throws {
+        let opened = try #require(ISO8601.parse("2026-11-24T10:00:00+08:00"))
+        let event = try #require(ISO8601.parse("2026-11-24T09:30:00+08:00"))
+        let rule = EngineError.eventBeforeOpening(caseID: "C-1", eventAt: event, openedAt: opened)
+        let error = APIError(.rule(rule), time: TimeFormatter(policy: Self.policy))
+        #expect(error.status == .conflict && error.code == "event_before_opening")
+        #expect(
+            error.message
+                == "event dated 2026-11-24T09:30:00+08:00 is before case 'C-1' was opened (2026-11-24T10:00:00+08:00)")
+        let future = APIError(
+            .rule(.initialEvent(index: 2, .eventInFuture(eventAt: opened, now: event))),
+            time: TimeFormatter(policy: Self.policy))
+        #expect(future.status == .unprocessableEntity && future.code == "event_in_future")
+        #expect(
+            future.message
+                == "events[2]: event dated 2026-11-24T10:00:00+08:00 is in the future (now is 2026-11-24T09:30:00+08:00)"
+        )
+    }
+}

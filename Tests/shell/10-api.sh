@@ -45,6 +45,7 @@ C_DEADLINE_BEFORE=$(iso_to_ms "$(jget "$BODY" 'd["clocks"][0]["deadline"]')")
 req POST "/v1/cases/$C/events" '{"kind":"hold"}'
 HOLD_AT=$(now_ms)
 C_HOLD_STATUS=$STATUS C_HOLD_BODY=$BODY
+C_SHOW_PAUSED=$("$SLACTL" show "$C")
 req POST "/v1/cases/$B/events" '{"kind":"done","actor":"desk-1","note":"sorted out"}'
 B_DONE_STATUS=$STATUS B_DONE_BODY=$BODY
 # C: resume ("go") 2 s after the hold; the deadline moves by the time it was paused.
@@ -74,6 +75,10 @@ STATUS=$C_HOLD_STATUS BODY=$C_HOLD_BODY
 check_status "hold on C answers 200" 200
 check_eq "C's clock is paused, without a deadline" "paused None" \
     "$(jget "$BODY" 'd["clocks"][0]["status"] + " " + str(d["clocks"][0].get("deadline"))')"
+LEFT=$(jget "$BODY" 'd["clocks"][0].get("time_left_ms")')
+check_py "a paused clock says the open time it has left (time_left_ms $LEFT)" "0 < $LEFT <= 2000"
+check_match "slactl show says how long a paused clock has left" 'quick +paused +2s +- +[01]s left \(paused\)' \
+    "$C_SHOW_PAUSED"
 
 STATUS=$B_DONE_STATUS BODY=$B_DONE_BODY
 check_status "done on B answers 200" 200

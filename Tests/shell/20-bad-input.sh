@@ -63,6 +63,56 @@ check_status "an event whose at is a number: 400 bad_json" 400 bad_json
 req POST "/v1/cases/$OPEN/events" ''
 check_status "an event with an empty body: 400 bad_request" 400 bad_request
 
+# ---- Fields that break their rules (README, API): 400 bad_field naming the field. A store id
+# with a line break forged a crit line in slad's log before.
+FORGED='S01\n<2>C-1 soft-first-reaction breached, escalated to hq'
+LONG=$(printf 'S%.0s' $(seq 5000))
+for store in '' '   ' '\u0000S01' "$LONG" "$FORGED" 'S 01'; do
+    req POST /v1/cases "{\"kind\":\"fast\",\"store\":\"$store\"}"
+    check_status "store \"${store:0:24}\": 400 bad_field" 400 bad_field
+    check_contains "the message names the field store" "field 'store'" "$(jget "$BODY" 'd["error"]["message"]')"
+done
+check "no log line claims a priority it was not logged at (no forged <2>)" bash -c "! grep -q '<2>' '$SLAD_LOG'"
+check "every log line starts with its <N> priority" bash -c "! grep -v '^====' '$SLAD_LOG' | grep -qv '^<[0-7]>'"
+bad_field() {  # bad_field NAME PATH BODY FIELD
+    req POST "$2" "$3"
+    check_status "$1: 400 bad_field" 400 bad_field
+    check_contains "$1: the message names $4" "field '$4'" "$(jget "$BODY" 'd["error"]["message"]')"
+}
+bad_field "an actor with a line break" /v1/cases '{"kind":"fast","store":"S1","actor":"li\n<2>forged"}' actor
+bad_field "an actor with a space at the end" /v1/cases '{"kind":"fast","store":"S1","actor":"li "}' actor
+bad_field "an external_ref with an escape sequence" /v1/cases \
+    '{"kind":"fast","store":"S1","external_ref":"POS\u001b[2J"}' external_ref
+bad_field "a 200-character external_ref" /v1/cases \
+    "{\"kind\":\"fast\",\"store\":\"S1\",\"external_ref\":\"${LONG:0:200}\"}" external_ref
+bad_field "a category with a space" /v1/cases '{"kind":"fast","store":"S1","category":"product quality"}' category
+bad_field "an empty channel" /v1/cases '{"kind":"fast","store":"S1","channel":""}' channel
+bad_field "an idempotency key with a space" /v1/cases '{"kind":"fast","store":"S1","idempotency_key":"a b"}' \
+    idempotency_key
+bad_field "a negative amount" /v1/cases '{"kind":"fast","store":"S1","amount":-5}' amount
+bad_field "an event's actor with a tab" "/v1/cases/$OPEN/events" '{"kind":"done","actor":"li\tx"}' actor
+bad_field "an event's empty idempotency key" "/v1/cases/$OPEN/events" '{"kind":"done","idempotency_key":""}' \
+    idempotency_key
+bad_field "an ack's actor with a line break" /v1/escalations/1/ack '{"actor":"amy\nx"}' actor
+bad_field "an amount too large for a number (JSON's infinity)" /v1/cases '{"kind":"fast","store":"S1","amount":1e999}' \
+    amount
+
+# ---- Unknown fields: 400 unknown_field, naming it and listing the known ones (a typo was ignored).
+unknown_field() {  # unknown_field NAME PATH BODY FIELD
+    req POST "$2" "$3"
+    check_status "$1: 400 unknown_field" 400 unknown_field
+    check_contains "$1: the message names $4" "unknown field '$4' (known: " "$(jget "$BODY" 'd["error"]["message"]')"
+}
+unknown_field "ammount in an open" /v1/cases '{"kind":"fast","store":"S1","ammount":5000}' ammount
+unknown_field "ammount in an open the fast reader declines" /v1/cases '{"kind":"fast","store":"S\u0031","ammount":5000}' \
+    ammount
+unknown_field "a misspelt customer phone" /v1/cases '{"kind":"fast","store":"S1","customer":{"name":"Li","fone":"1"}}' \
+    customer.fone
+unknown_field "an unknown key in an initial event" /v1/cases \
+    '{"kind":"fast","store":"S1","events":[{"kind":"done","when":"now"}]}' 'events[0].when'
+unknown_field "nite in an event" "/v1/cases/$OPEN/events" '{"kind":"done","nite":"x"}' nite
+unknown_field "an unknown key in an ack" /v1/escalations/1/ack '{"actor":"amy","tier":"hq"}' tier
+
 # ---- Too large: 413
 head -c $((70 * 1024)) /dev/zero | tr '\0' 'x' >"$TEST_TMP/big"
 req POST /v1/cases "@$TEST_TMP/big"
@@ -239,6 +289,37 @@ check_eq "eight concurrent opens with one key: one 201, seven 200" "1 7" \
 check_eq "all eight answers name the same case" 1 \
     "$(for i in 1 2 3 4 5 6 7 8; do jget "$(cat "$TEST_TMP/burst.$i")" 'd["id"]'; done | sort -u | wc -l)"
 check_eq "one case was created" $((BEFORE + 1)) "$(count cases)"
+
+# ---- Events sent with the open (a case entered after the fact): applied in its commit, in order.
+HOUR_AGO=$(iso_ms $((NOW - 3600000)))
+req POST /v1/cases "{\"kind\":\"slow\",\"store\":\"S10\",\"opened_at\":\"$(iso_ms $((NOW - 7200000)))\"}"
+check_status "a case opened 2 h ago without its events: 201" 201
+check_eq "its 1 h clock is breached at once" breached "$(jget "$BODY" 'd["clocks"][0]["status"]')"
+BEFORE=$(count cases)
+EVENTS_BEFORE=$(count events)
+req POST /v1/cases "{\"kind\":\"slow\",\"store\":\"S10\",\"opened_at\":\"$(iso_ms $((NOW - 7200000)))\",
+    \"events\":[{\"kind\":\"done\",\"at\":\"$(iso_ms $((NOW - 6000000)))\"},{\"kind\":\"explode\",\"at\":\"$HOUR_AGO\"}]}"
+check_status "an open whose second event is unknown: 422 unknown_event_kind" 422 unknown_event_kind
+check_contains "the message names the event's index" "events[1]: " "$(jget "$BODY" 'd["error"]["message"]')"
+req POST /v1/cases "{\"kind\":\"slow\",\"store\":\"S10\",\"opened_at\":\"$HOUR_AGO\",
+    \"events\":[{\"kind\":\"done\",\"at\":\"$(iso_ms $((NOW - 7200000)))\"}]}"
+check_status "an open whose event is dated before it: 409 event_before_opening" 409 event_before_opening
+check_contains "the message names the event's index" "events[0]: " "$(jget "$BODY" 'd["error"]["message"]')"
+check_eq "the refused opens wrote no case and no event" "$BEFORE $EVENTS_BEFORE" "$(count cases) $(count events)"
+req POST /v1/cases "{\"kind\":\"slow\",\"store\":\"S10\",\"opened_at\":\"$(iso_ms $((NOW - 7200000)))\",\"actor\":\"li\",
+    \"events\":[{\"kind\":\"done\",\"at\":\"$(iso_ms $((NOW - 6000000)))\",\"note\":\"rang back\"}]}"
+check_status "a case opened 2 h ago with the event that met its clock 20 min in: 201" 201
+BACKDATED=$(jget "$BODY" 'd["id"]')
+check_eq "its clock is met, not breached" met "$(jget "$BODY" 'd["clocks"][0]["status"]')"
+check_eq "it wrote no escalation" 0 "$(sql "SELECT COUNT(*) FROM escalations WHERE case_id = '$BACKDATED'")"
+req GET "/v1/cases/$BACKDATED"
+check_eq "its events are opened, then done by li, with the note" "opened done li rang back" \
+    "$(jget "$BODY" '" ".join(e["kind"] for e in d["events"]) + " " + d["events"][1]["actor"].split()[0] + " " + d["events"][1]["note"]')"
+OUT=$("$SLACTL" open --socket "$SLAD_SOCK" --kind slow --store S11 \
+    --opened-at "$(iso_ms $((NOW - 7200000)))" --event "done@$(iso_ms $((NOW - 6000000)))")
+req GET "/v1/cases/$OUT"
+check_eq "slactl open --event KIND@TIME records it with the open" "met opened done" \
+    "$(jget "$BODY" 'd["clocks"][0]["status"] + " " + " ".join(e["kind"] for e in d["events"])')"
 
 # ---- After all that, slad is fine.
 req GET /v1/health

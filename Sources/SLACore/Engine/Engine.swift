@@ -35,6 +35,32 @@ public struct Engine: Sendable {
         return (record, effects)
     }
 
+    /// Opens a case entered after the fact with the events that already happened on it, each at its
+    /// own time and checked as `record` checks it, and only then brings it up to `now`: a clock
+    /// those events met writes no breach. A refused event refuses the open (`.initialEvent`).
+    public func open(_ opening: CaseOpening, events: [(kind: String, at: Instant)], now: Instant) throws(EngineError)
+        -> (Case, [Effect])
+    {
+        guard !events.isEmpty else { return try open(opening, now: now) }
+        if opening.openedAt.millis > now.millis + allowedSkewMillis {
+            throw .eventInFuture(eventAt: opening.openedAt, now: now)
+        }
+        var (record, effects) = try open(opening, now: opening.openedAt)
+        for (index, event) in events.enumerated() {
+            do throws(EngineError) {
+                if event.at.millis > now.millis + allowedSkewMillis {
+                    throw EngineError.eventInFuture(eventAt: event.at, now: now)
+                }
+                // Up to the event's own time only: what falls due later may yet be met by the next.
+                effects += try self.record(event.kind, at: event.at, on: &record, now: event.at)
+            } catch {
+                throw .initialEvent(index: index, error)
+            }
+        }
+        effects += advance(&record, to: now)
+        return (record, effects)
+    }
+
     /// Records an event dated `at` on a case: the case is first brought up to `at`, the event
     /// applied, then the case brought up to `now`.
     public func record(_ event: String, at: Instant, on record: inout Case, now: Instant) throws(EngineError)

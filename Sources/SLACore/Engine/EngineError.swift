@@ -12,6 +12,8 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
     case eventOutOfOrder(caseID: String, eventAt: Instant, lastEventAt: Instant)
     case eventInFuture(eventAt: Instant, now: Instant)
     case noDeadline(clock: String, calendar: String)
+    /// One of the events sent with an open (`events[index]`) was refused: the whole open is.
+    indirect case initialEvent(index: Int, EngineError)
 
     /// Stable, machine-readable: scripts and the API rely on these.
     public var code: String {
@@ -28,10 +30,18 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
         case .eventOutOfOrder: return "event_out_of_order"
         case .eventInFuture: return "event_in_future"
         case .noDeadline: return "no_deadline"
+        case .initialEvent(_, let error): return error.code
         }
     }
 
+    /// The message with instants in UTC; `message(time:)` writes them as the client reads them.
     public var description: String {
+        message { $0.description }
+    }
+
+    /// The message, with each instant written by `time` (the API uses the stores' own offset, so
+    /// that an event sent as +08:00 is refused in +08:00).
+    public func message(time: (Instant) -> String) -> String {
         switch self {
         case .unknownCase(let id):
             return "no case '\(id)'"
@@ -50,14 +60,16 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
         case .alreadyResolved(let id):
             return "case '\(id)' is already resolved"
         case .eventBeforeOpening(let id, let eventAt, let openedAt):
-            return "event dated \(eventAt) is before case '\(id)' was opened (\(openedAt))"
+            return "event dated \(time(eventAt)) is before case '\(id)' was opened (\(time(openedAt)))"
         case .eventOutOfOrder(let id, let eventAt, let lastEventAt):
             return
-                "event dated \(eventAt) is before the latest event of case '\(id)' (\(lastEventAt)): events are recorded in order"
+                "event dated \(time(eventAt)) is before the latest event of case '\(id)' (\(time(lastEventAt))): events are recorded in order"
         case .eventInFuture(let eventAt, let now):
-            return "event dated \(eventAt) is in the future (now is \(now))"
+            return "event dated \(time(eventAt)) is in the future (now is \(time(now)))"
         case .noDeadline(let clock, let calendar):
             return "clock '\(clock)' has no deadline: calendar '\(calendar)' is not open in the next ten years"
+        case .initialEvent(let index, let error):
+            return "events[\(index)]: \(error.message(time: time))"
         }
     }
 }

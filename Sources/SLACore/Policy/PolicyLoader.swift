@@ -86,6 +86,14 @@ struct PolicyReader {
         // Without lists, any category or channel is accepted.
         let categories = stringList(caseTable, "categories", path: "case", required: false) ?? []
         let channels = stringList(caseTable, "channels", path: "case", required: false) ?? []
+        // The API refuses a category or channel outside FieldRule: a policy may not list one.
+        for (key, values) in [("case.categories", categories), ("case.channels", channels)] {
+            for value in values {
+                if let problem = FieldRule.category.problem(with: value) {
+                    fail(key, "'\(value)' cannot be sent to the API: \(problem); use \(FieldRule.category.summary)")
+                }
+            }
+        }
         let kinds = readKinds(root)
         let clocks = readClocks(root, tiers: tiers, calendars: calendars, kinds: kinds, channels: Set(channels))
         let delivery = readDelivery(table(root, "delivery", path: "delivery", required: false), tiers: tiers)
