@@ -165,6 +165,7 @@ public final class SLAService: @unchecked Sendable {
             }
             nextPrefetch = now.adding(millis: Self.prefetchEveryMillis)
             prefetchedUpTo = now.adding(millis: Self.hotWindowMillis)
+            Self.catchUp(&batch, engine.policy)
             batch.writtenAt = clock.now()
             let written = try store.commit(batch)
             for entry in written { log(entry) }
@@ -387,6 +388,7 @@ public final class SLAService: @unchecked Sendable {
         batch.cases = touched.compactMap { cases[$0] }
         batch.committed = originals.compactMapValues { $0 }
         batch.escalations = effects.compactMap(\.escalation)
+        Self.catchUp(&batch, engine.policy)
         batch.writtenAt = clock.now()
         let written: [QueueEntry]
         do {
@@ -433,6 +435,13 @@ public final class SLAService: @unchecked Sendable {
         for id in touched where cases[id].flatMap(engine.nextDue(of:)) == nil { cases[id] = nil }
         sweep(now, engine)
         armTimer()
+    }
+
+    /// `catch-up = "highest-tier"`: of a clock with several entries in one commit (slad was down,
+    /// the disk full, a case entered after the fact), only the highest tier is told.
+    private static func catchUp(_ batch: inout WriteBatch, _ policy: Policy) {
+        guard policy.delivery.catchUp == .highestTier, batch.escalations.count > 1 else { return }
+        (batch.escalations, batch.skipped) = Escalation.highestPerClock(batch.escalations, tiers: policy.tiers)
     }
 
     private func reply(_ writes: [PendingWrite], _ outcomes: [Outcome]) {
@@ -563,6 +572,12 @@ public final class SLAService: @unchecked Sendable {
         metadata["sla_entry"] = "\(entry.id)"
         let late = entry.lateMillis > 1000 ? " (written \(entry.lateMillis) ms late)" : ""
         let name = "\(escalation.caseID) \(escalation.clock)"
+        if entry.state == .skipped {
+            logger.info(
+                "\(name) \(escalation.kind) to \(escalation.tier) skipped: a higher tier is told (catch-up)\(late)",
+                metadata: metadata)
+            return
+        }
         switch escalation.kind {
         case .warning:
             metadata["message_id"] = "\(MessageID.clockWarning)"

@@ -51,7 +51,8 @@ struct APIError: Error {
     static func status(of error: EngineError) -> HTTPResponseStatus {
         switch error {
         case .unknownCase: return .notFound
-        case .duplicateCase, .caseClosed, .alreadyResolved, .eventBeforeOpening, .eventOutOfOrder: return .conflict
+        case .duplicateCase, .caseClosed, .alreadyResolved, .eventBeforeOpening, .eventOutOfOrder, .pauseAfterBreach:
+            return .conflict
         case .unknownCaseKind, .unknownEventKind, .unknownCategory, .unknownChannel, .eventInFuture, .noDeadline:
             return .unprocessableEntity
         case .initialEvent(_, let error): return status(of: error)

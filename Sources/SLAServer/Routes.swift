@@ -131,7 +131,7 @@ public struct Routes: Sendable {
         }
         if let state = query.get("state") {
             guard let parsed = DeliveryState(rawValue: state) else {
-                throw APIError.badRequest("state must be one of: pending, delivered, failed, acknowledged")
+                throw APIError.badRequest("state must be one of: pending, delivered, failed, acknowledged, skipped")
             }
             filter.state = parsed
         }

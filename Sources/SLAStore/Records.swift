@@ -29,6 +29,9 @@ public struct EventRecord: Codable, Hashable, Sendable {
 /// up after the configured attempts (failed), or read and acknowledged by a person.
 public enum DeliveryState: String, Codable, Sendable, CaseIterable {
     case pending, delivered, failed, acknowledged
+    /// Overtaken by a higher tier's entry of the same clock in a catch-up (`catch-up =
+    /// "highest-tier"`): recorded, never pushed.
+    case skipped
 }
 
 /// An entry of the escalation queue, as written.
@@ -78,6 +81,8 @@ public struct WriteBatch: Sendable {
     public var cases: [Case] = []
     public var events: [EventRecord] = []
     public var escalations: [Escalation] = []
+    /// Entries written as `skipped` (see `DeliveryState.skipped`).
+    public var skipped: [Escalation] = []
     public var answers: [IdempotentAnswer] = []
     public var contacts: [String: CustomerContact] = [:]
     /// Each case in `cases` as last committed, where it was: a case whose indexed columns stay as
@@ -90,7 +95,8 @@ public struct WriteBatch: Sendable {
     }
 
     public var isEmpty: Bool {
-        cases.isEmpty && events.isEmpty && escalations.isEmpty && answers.isEmpty && contacts.isEmpty
+        cases.isEmpty && events.isEmpty && escalations.isEmpty && skipped.isEmpty && answers.isEmpty
+            && contacts.isEmpty
     }
 }
 

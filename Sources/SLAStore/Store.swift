@@ -97,15 +97,18 @@ public final class Store: @unchecked Sendable {
                 }
                 var inserted: [QueueEntry] = []
                 let kinds = Dictionary(batch.cases.map { ($0.id, ($0.opening.store, $0.kind)) }) { first, _ in first }
-                for entry in batch.escalations {
+                let entries =
+                    batch.escalations.map { ($0, DeliveryState.pending) } + batch.skipped.map { ($0, .skipped) }
+                for (entry, state) in entries {
                     let (store, caseKind) = try kinds[entry.caseID] ?? self.storeAndKind(of: entry.caseID, db)
                     let late = max(0, batch.writtenAt - entry.dueAt)
                     var row = try RowWriter(
                         db,
                         """
                         INSERT OR IGNORE INTO escalations
-                            (case_id, clock, cycle, tier, kind, due_at, deadline, written_at, late_ms, store, case_kind)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            (case_id, clock, cycle, tier, kind, due_at, deadline, written_at, late_ms, store, case_kind,
+                             state, routed)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """)
                     row.bind(entry.caseID)
                     row.bind(entry.clock)
@@ -118,12 +121,14 @@ public final class Store: @unchecked Sendable {
                     row.bind(late)
                     row.bind(store)
                     row.bind(caseKind)
+                    row.bind(state.rawValue)
+                    row.bind(state == .skipped)  // routed: nothing to push
                     try row.execute()
                     if db.changesCount > 0 {
                         inserted.append(
                             QueueEntry(
                                 id: db.lastInsertedRowID, escalation: entry, store: store, caseKind: caseKind,
-                                writtenAt: batch.writtenAt, lateMillis: late, state: .pending))
+                                writtenAt: batch.writtenAt, lateMillis: late, state: state))
                     }
                 }
                 for (caseID, contact) in batch.contacts {

@@ -318,3 +318,50 @@ struct Xorshift {
         #expect(refusals + frozenStarts > 0, "seed \(seed) never met an edit that orphans a case: \(edits)")
     }
 }
+
+/// `catch-up`: what a recovery tells whom.
+@Suite struct CatchUpTests {
+    static func policy(catchUp: String) throws -> Policy {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(
+            contentsOfFile: root.appendingPathComponent("shell/fixtures/fast.toml").path, encoding: .utf8)
+        return try PolicyLoader.load(text: text + "\n[delivery]\ncatch-up = \"\(catchUp)\"\n")
+    }
+
+    /// Down for 30 s while a case climbed the whole ladder: with "highest-tier" only hq is told; the
+    /// warning and the tiers below are on record as skipped, never pushed, not in the reports' counts.
+    @Test func highestTierTellsOnlyTheTopAndRecordsTheRestAsSkipped() async throws {
+        let fixture = Fixture()
+        let first = try PolicyEditTests.service(try Self.policy(catchUp: "highest-tier"), fixture)
+        _ = try first.start()
+        _ = try await first.open(OpenCaseRequest(kind: "fast", store: "S1"))
+        first.stop()
+
+        fixture.clock.advance(seconds: 30)
+        let second = try PolicyEditTests.service(try Self.policy(catchUp: "highest-tier"), fixture)
+        #expect(try second.start().lateEntries == 5)
+        let entries = try fixture.entries(second.store)
+        #expect(entries.filter { $0.state == .pending }.map(\.escalation.tier) == ["hq"])
+        #expect(
+            entries.filter { $0.state == .skipped }.map(\.escalation.tier) == ["desk", "supervisor", "manager", "head"])
+        #expect(try second.store.unroutedEntries(limit: 100).map(\.escalation.tier) == ["hq"])
+        second.stop()
+    }
+
+    /// The default tells every tier, as before; in normal running one entry at a time, nothing skipped.
+    @Test func everyTierIsTheDefaultAndLiveEscalationsAreNeverSkipped() async throws {
+        #expect(Fixture.policy.delivery.catchUp == .everyTier)
+        let fixture = Fixture()
+        let service = try PolicyEditTests.service(try Self.policy(catchUp: "highest-tier"), fixture)
+        _ = try service.start()
+        _ = try await service.open(OpenCaseRequest(kind: "fast", store: "S1"))
+        for _ in 0..<12 {
+            fixture.clock.advance(seconds: 0.5)
+            service.runDue()
+        }
+        #expect(try fixture.entries(service.store).allSatisfy { $0.state == .pending })
+        #expect(try fixture.entries(service.store).count == 5)
+        service.stop()
+        #expect(throws: PolicyErrors.self) { try Self.policy(catchUp: "some") }
+    }
+}

@@ -19,7 +19,7 @@ req GET /v1/health
 check_status "health answers 200" 200
 check_eq "health says ok" ok "$(jget "$BODY" 'd["status"]')"
 check_eq "health's keys" \
-    "active_cases now overdue_cases pending_entries running_clocks status version" \
+    "active_cases now orphaned_cases overdue_cases pending_entries running_clocks status version" \
     "$(jget "$BODY" '" ".join(sorted(d))')"
 
 # entries CASE: the queue entries of a case, as JSON.

@@ -33,6 +33,27 @@ public struct Escalation: Hashable, Sendable, Codable {
     }
 }
 
+extension Escalation {
+    /// For `catch-up = "highest-tier"`: of the entries one commit writes, those of a clock cycle
+    /// with several keep only the highest tier's (a breach above a warning of the same tier); the
+    /// others are returned apart, to be recorded as skipped.
+    public static func highestPerClock(_ entries: [Escalation], tiers: [Tier]) -> (
+        told: [Escalation], skipped: [Escalation]
+    ) {
+        func rank(_ entry: Escalation) -> (Int, Int) {
+            (tiers.firstIndex { $0.id == entry.tier } ?? -1, entry.kind == .breach ? 1 : 0)
+        }
+        var highest: [String: Escalation] = [:]
+        for entry in entries {
+            let key = "\(entry.caseID)\u{0}\(entry.clock)\u{0}\(entry.cycle)"
+            if let kept = highest[key], rank(kept) >= rank(entry) { continue }
+            highest[key] = entry
+        }
+        let told = Set(highest.values)
+        return (entries.filter { told.contains($0) }, entries.filter { !told.contains($0) })
+    }
+}
+
 /// What changed, in order: the daemon persists these in one transaction, then logs them.
 public enum Effect: Hashable, Sendable {
     case clockStarted(caseID: String, clock: String, cycle: Int, deadline: Instant)

@@ -199,6 +199,13 @@ public struct Engine: Sendable {
             try start(&clock, at: at, definition, calendar: calendar)
             effects.append(
                 .clockRestarted(caseID: caseID, clock: clock.name, cycle: clock.cycle, deadline: clock.deadline!))
+        } else if definition.pausesOn.contains(event), clock.status == .breached, clock.satisfiedAt == nil,
+            let deadline = clock.deadline, at < deadline
+        {
+            // Recorded late: the clock was running then, but its breach has been escalated since.
+            // Rewriting that history would unsay what managers were told; a late satisfying
+            // event, by contrast, is credited (see `satisfy`).
+            throw .pauseAfterBreach(caseID: caseID, clock: clock.name, eventAt: at, deadline: deadline)
         } else if definition.pausesOn.contains(event), clock.status == .running {
             clock.usedMillis += calendar.openMillis(from: clock.runningSince ?? at, to: at)
             clock.status = .paused

@@ -12,6 +12,8 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
     case eventOutOfOrder(caseID: String, eventAt: Instant, lastEventAt: Instant)
     case eventInFuture(eventAt: Instant, now: Instant)
     case noDeadline(clock: String, calendar: String)
+    /// A pause dated before a deadline that has since passed and been escalated.
+    case pauseAfterBreach(caseID: String, clock: String, eventAt: Instant, deadline: Instant)
     /// One of the events sent with an open (`events[index]`) was refused: the whole open is.
     indirect case initialEvent(index: Int, EngineError)
 
@@ -30,6 +32,7 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
         case .eventOutOfOrder: return "event_out_of_order"
         case .eventInFuture: return "event_in_future"
         case .noDeadline: return "no_deadline"
+        case .pauseAfterBreach: return "pause_after_breach"
         case .initialEvent(_, let error): return error.code
         }
     }
@@ -68,6 +71,10 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
             return "event dated \(time(eventAt)) is in the future (now is \(time(now)))"
         case .noDeadline(let clock, let calendar):
             return "clock '\(clock)' has no deadline: calendar '\(calendar)' is not open in the next ten years"
+        case .pauseAfterBreach(let id, let clock, let eventAt, let deadline):
+            return "a pause dated \(time(eventAt)) comes after clock '\(clock)' of case '\(id)' breached its deadline "
+                + "(\(time(deadline))) and was escalated: a pause can only be recorded before the breach it "
+                + "would prevent; record the event that satisfies the clock instead"
         case .initialEvent(let index, let error):
             return "events[\(index)]: \(error.message(time: time))"
         }

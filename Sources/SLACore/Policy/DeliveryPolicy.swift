@@ -12,6 +12,9 @@ public struct DeliveryPolicy: Hashable, Sendable {
     public var timeoutMillis: Int64 = 10_000
     /// Whether pushed entries carry the customer's contact details (off: they never leave the store).
     public var includeContact = false
+    /// Who is told when one clock has several entries due at once (after downtime, a full disk, a
+    /// step of the wall clock): every tier (the default) or only the highest.
+    public var catchUp = CatchUp.everyTier
     public var routes: [DeliveryRoute] = []
 
     public init() {}
@@ -20,6 +23,16 @@ public struct DeliveryPolicy: Hashable, Sendable {
     public func routes(tier: String, store: String) -> [DeliveryRoute] {
         routes.filter { $0.tiers.contains(tier) && ($0.stores == nil || $0.stores!.contains(store)) }
     }
+}
+
+/// `catch-up` in `[delivery]`.
+public enum CatchUp: String, Hashable, Sendable, CaseIterable {
+    /// Each tier is someone else, and each learns at once, marked late: the supervisor who missed
+    /// the breach as well as the department head it has climbed to since.
+    case everyTier = "every-tier"
+    /// Only the highest tier now due is told; the entries of the tiers below it are written as
+    /// `skipped` (kept for the record, never pushed).
+    case highestTier = "highest-tier"
 }
 
 /// One way to reach people: a command run with the entry on stdin, or an HTTP POST of it.
@@ -62,8 +75,16 @@ extension PolicyReader {
         guard let table = root else { return delivery }
         let path = "delivery"
         checkKeys(
-            table, allowed: ["max-attempts", "backoff", "max-backoff", "timeout", "route", "include-contact"],
+            table,
+            allowed: ["max-attempts", "backoff", "max-backoff", "timeout", "route", "include-contact", "catch-up"],
             path: path)
+        if let value = table["catch-up"] {
+            if let text = value.string, let mode = CatchUp(rawValue: text) {
+                delivery.catchUp = mode
+            } else {
+                fail(path + ".catch-up", "expected \"every-tier\" or \"highest-tier\"")
+            }
+        }
         if let value = table["include-contact"] {
             if let flag = value.bool {
                 delivery.includeContact = flag
