@@ -321,6 +321,20 @@ req GET "/v1/cases/$OUT"
 check_eq "slactl open --event KIND@TIME records it with the open" "met opened done" \
     "$(jget "$BODY" 'd["clocks"][0]["status"] + " " + " ".join(e["kind"] for e in d["events"])')"
 
+# ---- A pause recorded late, dated before a breach slad has already escalated: refused, nothing
+# written; the same case's late `done` dated before the deadline still counts as met in time.
+req POST /v1/cases "{\"kind\":\"fast\",\"store\":\"S12\",\"opened_at\":\"$(iso_ms $((NOW - 10000)))\"}"
+check_status "a fast case opened 10 s ago: 201 (its 2 s clock breached and climbed)" 201
+LATE=$(jget "$BODY" 'd["id"]')
+EVENTS_BEFORE=$(count events)
+req POST "/v1/cases/$LATE/events" "{\"kind\":\"hold\",\"at\":\"$(iso_ms $((NOW - 9000)))\"}"
+check_status "a pause dated before the escalated breach: 409 pause_after_breach" 409 pause_after_breach
+check_contains "the message names the clock" "clock 'quick'" "$(jget "$BODY" 'd["error"]["message"]')"
+check_eq "nothing was written" "$EVENTS_BEFORE" "$(count events)"
+req POST "/v1/cases/$LATE/events" "{\"kind\":\"done\",\"at\":\"$(iso_ms $((NOW - 9000)))\"}"
+check_status "a late done dated before the deadline: 200" 200
+check_eq "the clock counts as met in time" met "$(jget "$BODY" 'd["clocks"][0]["status"]')"
+
 # ---- After all that, slad is fine.
 req GET /v1/health
 check_status "health still answers 200" 200
