@@ -12,7 +12,7 @@ RELEASE_FLAGS = -c release --static-swift-stdlib
 STATE_DIR ?= $(CURDIR)/var
 APT_PACKAGES = tzdata sqlite3 libsqlite3-dev libsystemd-dev libcurl4-openssl-dev pkg-config curl python3 systemd util-linux
 
-.PHONY: deps build release test lint format run demo install uninstall systemd-check clean bench bench-quick
+.PHONY: deps build release test lint format run demo hint install uninstall systemd-check clean bench bench-quick
 
 # Installs the Debian packages slad needs, when one is missing and we may (root).
 deps:
@@ -63,16 +63,24 @@ bench-quick:
 run: build
 	@mkdir -p $(STATE_DIR)
 	@echo "slad: policy config/policy.toml, state $(STATE_DIR), socket $(STATE_DIR)/slad.sock"
-	@echo "talk to it from another terminal:"
-	@echo "  export SLAD_SOCKET=$(STATE_DIR)/slad.sock PATH=\$$PATH:$$($(SWIFT) build --show-bin-path)"
-	@echo "  slactl open --kind soft-complaint --store S01 --category service-attitude"
-	@echo "  slactl show C-1; slactl event C-1 reacted; slactl escalations --follow"
+	@$(MAKE) --no-print-directory hint
 	$$($(SWIFT) build --show-bin-path)/slad --policy config/policy.toml --state-dir $(STATE_DIR) --socket $(STATE_DIR)/slad.sock
 
 # The same with config/demo.toml: targets of seconds, to watch a whole escalation in a minute.
+# Its state stays apart in var/demo, but it serves the same socket, so that the README's session
+# works unchanged with either.
 demo: build
 	@mkdir -p $(STATE_DIR)/demo
-	$$($(SWIFT) build --show-bin-path)/slad --policy config/demo.toml --state-dir $(STATE_DIR)/demo --socket $(STATE_DIR)/demo/slad.sock
+	@echo "slad: policy config/demo.toml, state $(STATE_DIR)/demo, socket $(STATE_DIR)/slad.sock"
+	@$(MAKE) --no-print-directory hint
+	$$($(SWIFT) build --show-bin-path)/slad --policy config/demo.toml --state-dir $(STATE_DIR)/demo --socket $(STATE_DIR)/slad.sock
+
+# What `run` and `demo` print before slad starts: how to talk to it.
+hint:
+	@echo "talk to it from another terminal (the README's quick start has a whole session):"
+	@echo "  export SLAD_SOCKET=$(STATE_DIR)/slad.sock PATH=\$$PATH:$$($(SWIFT) build --show-bin-path)"
+	@echo "  slactl open --kind soft-complaint --store S01 --category service-attitude"
+	@echo "  slactl show C-1; slactl event C-1 reacted; slactl escalations --pending"
 
 # Installs binaries, units, sysusers, tmpfiles, catalog and the default policy (an edited
 # /etc/slad/policy.toml is kept). Then: systemctl enable --now slad.socket slad.service

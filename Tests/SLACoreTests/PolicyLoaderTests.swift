@@ -177,6 +177,9 @@ struct PolicyLoaderTests {
             #expect(found.count == 1, "target = \(bad)")
             #expect(found.first?.description.hasPrefix("policy.toml:25: clock.answer.target: bad duration") == true)
         }
+        // The value as written: a string without its TOML quotes, another type as TOML.
+        #expect(errors(policyText([25: "target = \"30x\""])).first?.message.hasPrefix("bad duration '30x':") == true)
+        #expect(errors(policyText([25: "target = 90"])).first?.message.hasPrefix("bad duration '90':") == true)
     }
 
     @Test func badDurationInTheDefaults() {

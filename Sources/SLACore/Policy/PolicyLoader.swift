@@ -447,9 +447,11 @@ struct PolicyReader {
             return nil
         }
         guard let text = value.string, let target = Target(text) else {
+            // A string is shown as written between its quotes, like the names in other messages.
+            let shown = value.string ?? "\(value)"
             fail(
                 path + "." + key,
-                "bad duration '\(value)': write a whole number and m, h, d or wd, such as \"15m\" or \"3wd\"")
+                "bad duration '\(shown)': write a whole number and m, h, d or wd, such as \"15m\" or \"3wd\"")
             return nil
         }
         return target
