@@ -533,9 +533,14 @@ public final class SLAService: @unchecked Sendable {
         guard let record = cases[caseID] else { return }
         var metadata = fields(caseID)
         metadata["message_id"] = "\(MessageID.caseOpened)"
-        let clocks = record.clocks.filter { $0.status == .running }.map(\.name).joined(separator: ", ")
-        logger.info(
-            "\(caseID) opened: \(record.kind) at \(record.opening.store); running: \(clocks)", metadata: metadata)
+        // A case entered after the fact may have no clock running any more: say what each one is.
+        var states: [String] = []
+        for status in [ClockStatus.running, .breached, .met, .paused] {
+            let names = record.clocks.filter { $0.status == status }.map(\.name)
+            if !names.isEmpty { states.append("\(status.rawValue): \(names.joined(separator: ", "))") }
+        }
+        let clocks = states.isEmpty ? "no clock started" : states.joined(separator: "; ")
+        logger.info("\(caseID) opened: \(record.kind) at \(record.opening.store); \(clocks)", metadata: metadata)
     }
 
     private func log(_ effect: Effect) {
