@@ -26,6 +26,14 @@ public final class RetentionJob: @unchecked Sendable {
         timer.activate()
     }
 
+    /// No more purges; one running finishes.
+    public func stop() {
+        queue.sync {
+            timer?.cancel()
+            timer = nil
+        }
+    }
+
     /// One purge; returns how many cases went.
     @discardableResult
     public func run() -> Int {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -23,11 +24,12 @@ public final class APIListener: @unchecked Sendable {
     public static let maxConnections = 512
 
     private let channel: Channel
-    private let openConnections: ManagedAtomicCounter
+    /// The connections open now, by channel.
+    private let connections: NIOLockedValueBox<[ObjectIdentifier: Channel]>
 
-    private init(channel: Channel, openConnections: ManagedAtomicCounter) {
+    private init(channel: Channel, connections: NIOLockedValueBox<[ObjectIdentifier: Channel]>) {
         self.channel = channel
-        self.openConnections = openConnections
+        self.connections = connections
     }
 
     public static func start(
@@ -35,18 +37,24 @@ public final class APIListener: @unchecked Sendable {
     ) async throws -> APIListener {
         var token: String?
         if case .tcp(_, _, let required) = endpoint { token = required }
-        let counter = ManagedAtomicCounter()
+        let connections = NIOLockedValueBox<[ObjectIdentifier: Channel]>([:])
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
-                guard counter.value < maxConnections else {
+                let admitted = connections.withLockedValue { open in
+                    guard open.count < maxConnections else { return false }
+                    open[ObjectIdentifier(channel)] = channel
+                    return true
+                }
+                guard admitted else {
                     logger.warning("over \(maxConnections) connections: closing a new one")
                     return channel.close()
                 }
-                counter.add(1)
-                channel.closeFuture.whenComplete { _ in counter.add(-1) }
+                channel.closeFuture.whenComplete { _ in
+                    _ = connections.withLockedValue { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+                }
                 // The kernel's word on the caller is fixed at connect: asked once per connection.
                 let peer: EventLoopFuture<String?> =
                     token == nil
@@ -68,27 +76,21 @@ public final class APIListener: @unchecked Sendable {
         case .tcp(let host, let port, _):
             channel = try await bootstrap.bind(host: host, port: port).get()
         }
-        return APIListener(channel: channel, openConnections: counter)
+        return APIListener(channel: channel, connections: connections)
     }
 
-    /// Stops accepting, then gives requests in flight up to `grace` seconds to be answered.
-    public func stop(grace: Double = 5) async {
+    /// Stops accepting, asks every connection to close once what it is answering is answered,
+    /// and closes those still open after `grace`.
+    public func stop(grace: TimeAmount = .seconds(5)) async {
         try? await channel.close()
-        let deadline = Date().addingTimeInterval(grace)
-        while openConnections.value > 0, Date() < deadline {
-            try? await Task.sleep(nanoseconds: 20_000_000)
+        let open = connections.withLockedValue { Array($0.values) }
+        guard !open.isEmpty else { return }
+        for connection in open {
+            connection.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
         }
+        let loop = channel.eventLoop
+        let overdue = loop.scheduleTask(in: grace) { open.forEach { $0.close(promise: nil) } }
+        try? await EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: loop).get()
+        overdue.cancel()
     }
-}
-
-/// A counter shared between event loops and tasks.
-final class ManagedAtomicCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-
-    func add(_ delta: Int) {
-        lock.withLock { count += delta }
-    }
-
-    var value: Int { lock.withLock { count } }
 }

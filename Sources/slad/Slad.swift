@@ -9,6 +9,8 @@ import SLAScheduler
 import SLAServer
 import SLAStore
 import SLASystemd
+import ServiceLifecycle
+import UnixSignals
 
 /// slad: wiring only. Reads the policy, opens the store, recovers, serves the API, runs the timer,
 /// and keeps systemd informed.
@@ -51,10 +53,23 @@ struct Slad: ParsableCommand {
     func run() throws {
         signal(SIGPIPE, SIG_IGN)  // a peer or hook that goes away is an EPIPE to handle, not a crash
         if checkPolicyStdin { throw ExitCode(PolicyFile.runChild()) }  // the isolated parse of PolicyFile.load
+        // A reload or a stop asked for during start-up must neither kill slad (the default action)
+        // nor be lost: ignored, and blocked in every thread (each inherits this one's mask), so
+        // that they stay pending until libdispatch's signalfd, behind the UnixSignalsSequence
+        // trapped first thing below, reads them for SignalService. (Linux never discards a blocked
+        // signal, even an ignored one.)
+        var early = sigset_t()
+        sigemptyset(&early)
+        for number in [SIGHUP, SIGTERM, SIGINT] {
+            signal(number, SIG_IGN)
+            sigaddset(&early, number)
+        }
+        pthread_sigmask(SIG_BLOCK, &early, nil)
         let outcome = Outcome()
         Task.detached(priority: .medium) { [self] in
+            let signals = await UnixSignalsSequence(trapping: .sighup, .sigterm, .sigint)
             do {
-                try await serve()
+                try await serve(signals: signals)
                 outcome.finish(nil)
             } catch {
                 outcome.finish(error)
@@ -63,7 +78,7 @@ struct Slad: ParsableCommand {
         try outcome.wait()
     }
 
-    func serve() async throws {
+    func serve(signals: UnixSignalsSequence) async throws {
         let target = JournalLogHandler.Target(rawValue: logTarget) ?? JournalLogHandler.automaticTarget()
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
@@ -142,38 +157,31 @@ struct Slad: ParsableCommand {
         logger.notice(
             inherited != nil ? "serving on the socket systemd passed (fd \(inherited!))" : "serving on \(socket)")
 
-        if let interval = SystemdNotify.watchdogInterval() {
-            service.startHeartbeat(every: interval / 2) { _ in SystemdNotify.watchdog() }
+        let statusLine: @Sendable (ServiceStatus) -> String = { status in
+            StatusLine.render(status, pending: try? store.pendingEntryCount(), policy: service.policy)
         }
-        let statusLine = StatusPublisher()
-        service.startHeartbeat(every: 1) { status in
-            statusLine.publish {
-                StatusLine.render(status, pending: try? store.pendingEntryCount(), policy: service.policy)
-            }
-        }
-        SystemdNotify.ready(
-            status: StatusLine.render(service.status(), pending: try? store.pendingEntryCount(), policy: service.policy)
-        )
-
-        let signals = SignalWaiter([SIGHUP, SIGTERM, SIGINT])
-        while true {
-            let signal = await signals.next()
-            if signal == SIGHUP {
-                SystemdNotify.reloading()
-                if let reloaded = PolicyFile.reload(policy, into: service, logger: logger) {
+        let policyPath = policy
+        let shutdown = GroupShutdown()
+        let signalService = SignalService(
+            signals: signals, group: shutdown, logger: logger,
+            ready: { SystemdNotify.ready(status: statusLine(service.status())) },
+            reload: {
+                if let reloaded = PolicyFile.reload(policyPath, into: service, logger: logger) {
                     deliverer.reload(policy: reloaded)
                 }
-                SystemdNotify.ready()
-                continue
-            }
-            break
-        }
-        SystemdNotify.stopping()
-        logger.notice("stopping: answering requests in flight")
-        await listener.stop()
-        await tcpListener?.stop()
-        service.stop()
-        deliverer.stop()
+            })
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: signalService),
+            .init(service: StopOnShutdown(name: "scheduler") { service.stop() }),
+            .init(service: StopOnShutdown(name: "delivery") { deliverer.stop() }),
+            .init(service: StopOnShutdown(name: "retention") { retention.stop() }),
+            .init(service: HeartbeatService(service: service, statusLine: statusLine)),
+            .init(service: StopOnShutdown(name: "listener") { await listener.stop() }),
+        ]
+        if let tcpListener { services.append(.init(service: StopOnShutdown(name: "tcp") { await tcpListener.stop() })) }
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
+        shutdown.set(group)
+        try await group.run()
         if inherited == nil { unlink(socket) }
         logger.notice("stopped")
     }
@@ -250,50 +258,6 @@ final class Outcome: @unchecked Sendable {
     func wait() throws {
         done.wait()
         if let error { throw error }
-    }
-}
-
-/// Waits for signals one at a time, from async code.
-final class SignalWaiter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var received: [Int32] = []
-    private var waiter: CheckedContinuation<Int32, Never>?
-    private var sources: [DispatchSourceSignal] = []
-
-    init(_ signals: [Int32]) {
-        for number in signals {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [weak self] in self?.deliver(number) }
-            source.activate()
-            sources.append(source)
-        }
-    }
-
-    private func deliver(_ number: Int32) {
-        lock.lock()
-        if let waiter {
-            self.waiter = nil
-            lock.unlock()
-            waiter.resume(returning: number)
-        } else {
-            received.append(number)
-            lock.unlock()
-        }
-    }
-
-    func next() async -> Int32 {
-        await withCheckedContinuation { continuation in
-            lock.lock()
-            if !received.isEmpty {
-                let number = received.removeFirst()
-                lock.unlock()
-                continuation.resume(returning: number)
-            } else {
-                waiter = continuation
-                lock.unlock()
-            }
-        }
     }
 }
 

@@ -233,7 +233,8 @@ final class APIChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
             // Idle between requests, or stuck half-way through sending one: close. A long poll
             // being answered is not idle.
             if !answering { context.close(promise: nil) }
-        case ChannelEvent.inputClosed:
+        case ChannelEvent.inputClosed, is ChannelShouldQuiesceEvent:
+            // The client is done, or slad is stopping: answer what was asked, then close.
             inputClosed = true
             drain(context: context)
         default:
