@@ -369,8 +369,8 @@ public final class SLAService: @unchecked Sendable {
                 }
             } catch let error as EngineError {
                 outcomes.append(.failed(ServiceError.rule(error)))
-            } catch let error as StoreUnavailable {
-                outcomes.append(.failed(ServiceError.unavailable(error)))
+            } catch let failure as StoreFailure {
+                outcomes.append(.failed(ServiceError.store(failure)))
             } catch {
                 outcomes.append(.failed(error))
             }
@@ -401,14 +401,13 @@ public final class SLAService: @unchecked Sendable {
                 heap.schedule(id, at: original.flatMap(engine.nextDue(of:)))
             }
             nextSequence = sequenceBefore
-            let message = (error as? StoreUnavailable)?.message ?? "\(error)"
-            if lastFailure != message {
-                logStoreFailure(message)
-                lastFailure = message
+            let failure = StoreFailure(error)
+            if lastFailure != failure.message {
+                logStoreFailure(failure.message)
+                lastFailure = failure.message
             }
-            let unavailable = ServiceError.unavailable(
-                (error as? StoreUnavailable) ?? StoreUnavailable(message: message, diskFull: false))
-            reply(writes, outcomes.map { if case .done = $0 { return .failed(unavailable) } else { return $0 } })
+            let refusal = ServiceError.store(failure)
+            reply(writes, outcomes.map { if case .done = $0 { return .failed(refusal) } else { return $0 } })
             armTimer(retry: true)
             return
         }

@@ -235,8 +235,8 @@ public struct Routes: Sendable {
     func read<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
-        } catch let error as StoreUnavailable {
-            throw APIError(.unavailable(error))
+        } catch let failure as StoreFailure {
+            throw APIError(failure)
         }
     }
 
