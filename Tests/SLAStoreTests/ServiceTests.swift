@@ -189,6 +189,7 @@ struct Fixture {
         service.runDue()
         #expect(try fixture.entries(service.store).isEmpty)
         #expect(service.status().lastFailure?.contains("full") == true)
+        #expect(service.status().storeFailed == false)
 
         // ...until space returns: then everything is written, once.
         try service.store.capAtCurrentSize(false)
