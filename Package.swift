@@ -116,7 +116,7 @@ let package = Package(
         .testTarget(
             name: "SLAServerTests",
             dependencies: [
-                "SLAServer", "SLACore", "SLAStore", .product(name: "Logging", package: "swift-log"),
+                "SLAServer", "SLACore", "SLAScheduler", "SLAStore", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),

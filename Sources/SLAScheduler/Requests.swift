@@ -294,14 +294,15 @@ private func fieldPath(_ keys: [CodingKey]) -> String {
 /// Why a write was refused.
 public enum ServiceError: Error, CustomStringConvertible {
     case rule(EngineError)
-    case unavailable(StoreUnavailable)
+    /// The store failed: retryable (503) or not (500), as `StoreFailure.retryable` says.
+    case store(StoreFailure)
     case idempotencyKeyReused(String)
     case stopping
 
     public var description: String {
         switch self {
         case .rule(let error): return error.description
-        case .unavailable(let error): return error.description
+        case .store(let failure): return failure.description
         case .idempotencyKeyReused(let key):
             return "idempotency key '\(key)' was already used for a different request"
         case .stopping: return "slad is shutting down"

@@ -15,8 +15,9 @@ import SLAStore
 /// Everything that changes state runs on one serial queue. Writes from the API wait in `pending`;
 /// one drain takes all of them, plus every case whose deadline has come, applies them to the
 /// engine, and commits them in a single transaction (group commit). Only then are callers answered
-/// and the effects logged. If the commit fails (disk full), memory is rolled back to the committed
-/// state, writers get 503, and the timer retries what fell due.
+/// and the effects logged. If the commit fails, memory is rolled back to the committed state and
+/// the writers are refused: on a failure that may pass (disk full) the timer retries what fell due
+/// every second; on one that will not, see `storeFailed`.
 public final class SLAService: @unchecked Sendable {
     public let store: Store
     public let notifier = EntryNotifier()
@@ -43,7 +44,12 @@ public final class SLAService: @unchecked Sendable {
     private var sweepAbove = SLAService.minimumSweepSize
     private var heap = DeadlineHeap()
     private var nextSequence: Int64 = 0
-    private var lastFailure: String?
+    /// The last commit's failure, while it lasts: retried every second, or (with `failed`) not.
+    private var lastFailure: StoreFailure?
+    /// Set when what fell due cannot be written and a retry would fail the same way (a broken
+    /// constraint, a damaged file): the timer stops and writes are refused until a restart;
+    /// reads go on.
+    private var failed: StoreFailure?
     /// When the timer is set to fire next (by `clock`), so a drain that changes nothing earlier
     /// leaves it alone: re-arming a Dispatch timer wakes Dispatch's manager thread every time.
     private var armedFor: Instant?
@@ -274,6 +280,17 @@ public final class SLAService: @unchecked Sendable {
             }
             return (pending, self.engine)
         }
+        if let failed {
+            let refusal = ServiceError.store(
+                StoreFailure(kind: failed.kind, message: failed.message + "; slad writes nothing until restarted"))
+            reply(writes, writes.map { _ in .failed(refusal) })
+            return
+        }
+        commitGroup(writes, engine)
+    }
+
+    /// Applies `writes` and whatever fell due, commits them in one transaction, then answers and logs.
+    private func commitGroup(_ writes: [PendingWrite], _ engine: Engine) {
         let now = clock.now()
         var batch = WriteBatch(writtenAt: now)
         // Each touched case as committed before this drain (nil: opened in it), and which were hot.
@@ -369,8 +386,9 @@ public final class SLAService: @unchecked Sendable {
                 }
             } catch let error as EngineError {
                 outcomes.append(.failed(ServiceError.rule(error)))
-            } catch let error as StoreUnavailable {
-                outcomes.append(.failed(ServiceError.unavailable(error)))
+            } catch let failure as StoreFailure {
+                if !failure.retryable { logReadFailure(failure, caseID: nil) }
+                outcomes.append(.failed(ServiceError.store(failure)))
             } catch {
                 outcomes.append(.failed(error))
             }
@@ -378,7 +396,19 @@ public final class SLAService: @unchecked Sendable {
 
         for id in heap.popDue(now) {
             // Not hot: read it back (a case due is rarely cold: the prefetch reads ahead).
-            guard let committed = cases[id] ?? (try? store.caseRecord(id: id)) ?? nil else { continue }
+            let found: Case?
+            do {
+                found = try cases[id] ?? store.caseRecord(id: id)
+            } catch {
+                let failure = StoreFailure(error)
+                if failure.retryable {
+                    heap.schedule(id, at: now.adding(millis: Self.retryMillis))
+                } else {
+                    logReadFailure(failure, caseID: id)  // its clocks stop: nothing to advance
+                }
+                continue
+            }
+            guard let committed = found else { continue }
             var record = committed
             touch(id, committed: originals[id] ?? committed)
             effects += engine.advance(&record, to: now)
@@ -395,21 +425,17 @@ public final class SLAService: @unchecked Sendable {
             written = persist ? try store.commit(batch) : []
             lastFailure = nil
         } catch {
-            // Back to the committed state: nothing answered, nothing logged, all retried.
+            // Back to the committed state: nothing answered, nothing logged.
             for (id, original) in originals {
                 cases[id] = wereHot.contains(id) ? original : nil
                 heap.schedule(id, at: original.flatMap(engine.nextDue(of:)))
             }
             nextSequence = sequenceBefore
-            let message = (error as? StoreUnavailable)?.message ?? "\(error)"
-            if lastFailure != message {
-                logStoreFailure(message)
-                lastFailure = message
-            }
-            let unavailable = ServiceError.unavailable(
-                (error as? StoreUnavailable) ?? StoreUnavailable(message: message, diskFull: false))
-            reply(writes, outcomes.map { if case .done = $0 { return .failed(unavailable) } else { return $0 } })
-            armTimer(retry: true)
+            let failure = StoreFailure(error)
+            let refusal = ServiceError.store(failure)
+            reply(writes, outcomes.map { if case .done = $0 { return .failed(refusal) } else { return $0 } })
+            let hadWrites = outcomes.contains { if case .done(_, false) = $0 { return true } else { return false } }
+            storeFailed(failure, hadWrites: hadWrites, engine)
             return
         }
 
@@ -435,6 +461,29 @@ public final class SLAService: @unchecked Sendable {
         for id in touched where cases[id].flatMap(engine.nextDue(of:)) == nil { cases[id] = nil }
         sweep(now, engine)
         armTimer()
+    }
+
+    /// After a failed commit, rolled back and its writers refused. A failure that may pass is
+    /// retried every second, logged once. One that will not is logged at crit each time; what fell
+    /// due is tried once more alone, as one of the writes may be what broke the rule (escalations
+    /// must still go out). If what fell due fails alone, replaying it would fail the same way for
+    /// ever: the timer stops, writes are refused, health says `failed`.
+    private func storeFailed(_ failure: StoreFailure, hadWrites: Bool, _ engine: Engine) {
+        if failure.retryable {
+            if lastFailure?.message != failure.message { logStoreFailure(failure, outcome: nil) }
+            lastFailure = failure
+            armTimer(retry: true)
+        } else if hadWrites {
+            logStoreFailure(failure, outcome: "its writes were refused; what fell due is written without them")
+            commitGroup([], engine)
+        } else {
+            logStoreFailure(
+                failure,
+                outcome: "what fell due cannot be written: timers stopped and writes refused until slad is "
+                    + "restarted; reads still served")
+            lastFailure = failure
+            failed = failure
+        }
     }
 
     /// `catch-up = "highest-tier"`: of a clock with several entries in one commit (slad was down,
@@ -464,7 +513,7 @@ public final class SLAService: @unchecked Sendable {
     }
 
     private func armTimer(retry: Bool = false) {
-        guard let timer else { return }
+        guard let timer, failed == nil else { return }
         let now = clock.now()
         var delay = Self.maxTimerSpanMillis
         if let due = heap.earliest() { delay = min(delay, max(0, due - now)) }
@@ -513,7 +562,8 @@ public final class SLAService: @unchecked Sendable {
         }
         return ServiceStatus(
             activeCases: openCases, runningClocks: runningClocks, nextDue: next?.0, nextCase: next?.1,
-            nextClock: next?.2, lastFailure: lastFailure, orphanedCases: orphaned.count)
+            nextClock: next?.2, lastFailure: lastFailure?.message, storeFailed: failed != nil,
+            orphanedCases: orphaned.count)
     }
 
     // MARK: Logging
@@ -608,10 +658,31 @@ public final class SLAService: @unchecked Sendable {
             metadata: metadata)
     }
 
-    private func logStoreFailure(_ message: String) {
-        logger.error(
-            "store write failed, retrying every \(Self.retryMillis) ms: \(message)",
-            metadata: ["message_id": "\(MessageID.storeFailed)"])
+    /// A retryable failure at `error`; one that is not at `crit`, with its statement (never its
+    /// arguments: they hold customer data) and what became of the batch (`outcome`).
+    private func logStoreFailure(_ failure: StoreFailure, outcome: String?) {
+        let metadata: Logger.Metadata = [
+            "message_id": "\(MessageID.storeFailed)", "sla_store_error": "\(failure.kind.rawValue)",
+        ]
+        guard let outcome else {
+            logger.error(
+                "store write failed, retrying every \(Self.retryMillis) ms: \(failure.message)", metadata: metadata)
+            return
+        }
+        let statement = failure.statement ?? "none"
+        logger.critical(
+            "store write failed, not retried: \(failure.message) (statement: \(statement)); \(outcome)",
+            metadata: metadata)
+    }
+
+    /// A case row or an answer that cannot be read for a reason a retry does not cure.
+    private func logReadFailure(_ failure: StoreFailure, caseID: String?) {
+        var metadata: Logger.Metadata = [
+            "message_id": "\(MessageID.storeFailed)", "sla_store_error": "\(failure.kind.rawValue)",
+        ]
+        if let caseID { metadata["sla_case"] = "\(caseID)" }
+        let what = caseID.map { "\($0) cannot be read, its clocks are not run" } ?? "a write was refused"
+        logger.critical("store read failed (\(what)): \(failure.message)", metadata: metadata)
     }
 }
 
@@ -621,7 +692,10 @@ public struct ServiceStatus: Sendable, Codable {
     public var nextDue: Instant?
     public var nextCase: String?
     public var nextClock: String?
+    /// What the store's last failure said, while it lasts.
     public var lastFailure: String?
+    /// True once a failure that a retry does not cure stopped the timer (health `failed`).
+    public var storeFailed: Bool
     /// Open cases with frozen clocks: they use what the policy lacks.
     public var orphanedCases: Int
 }

@@ -1,6 +1,7 @@
 import NIOHTTP1
 import SLACore
 import SLAScheduler
+import SLAStore
 
 /// Every refusal as JSON with a stable code and a human message: `{"error":{"code":..,"message":..}}`.
 struct APIError: Error {
@@ -37,15 +38,27 @@ struct APIError: Error {
         case .rule(let rule):
             let message = time.map { rule.message(time: $0.format) } ?? rule.description
             self.init(status: Self.status(of: rule), code: rule.code, message: message)
-        case .unavailable(let store):
-            self.init(
-                status: .serviceUnavailable, code: store.diskFull ? "disk_full" : "store_unavailable",
-                message: store.message)
+        case .store(let failure):
+            self.init(failure)
         case .idempotencyKeyReused:
             self.init(status: .conflict, code: "idempotency_key_reused", message: error.description)
         case .stopping:
             self.init(status: .serviceUnavailable, code: "stopping", message: error.description)
         }
+    }
+
+    /// What may pass is 503, so that clients retry; what will not (a broken rule, a damaged file)
+    /// is 500.
+    init(_ failure: StoreFailure) {
+        let (status, code): (HTTPResponseStatus, String)
+        switch failure.kind {
+        case .diskFull: (status, code) = (.serviceUnavailable, "disk_full")
+        case .io: (status, code) = (.serviceUnavailable, "store_unavailable")
+        case .busy: (status, code) = (.serviceUnavailable, "store_busy")
+        case .constraint, .other: (status, code) = (.internalServerError, "store_failed")
+        case .corrupt: (status, code) = (.internalServerError, "store_corrupt")
+        }
+        self.init(status: status, code: code, message: failure.message)
     }
 
     static func status(of error: EngineError) -> HTTPResponseStatus {

@@ -44,8 +44,16 @@ public struct Routes: Sendable {
         let counts = try? service.store.counts()
         let policy = service.policy
         let time = TimeFormatter(policy: policy)
+        let health: String
+        if status.storeFailed {
+            health = "failed"
+        } else if status.lastFailure != nil || counts == nil || status.orphanedCases > 0 {
+            health = "degraded"
+        } else {
+            health = "ok"
+        }
         let view = HealthView(
-            status: status.lastFailure == nil && counts != nil && status.orphanedCases == 0 ? "ok" : "degraded",
+            status: health,
             version: version,
             now: time.format(clock.now()), activeCases: status.activeCases, runningClocks: status.runningClocks,
             nextDue: status.nextDue.map(time.format), nextCase: status.nextCase, nextClock: status.nextClock,
@@ -235,8 +243,8 @@ public struct Routes: Sendable {
     func read<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
-        } catch let error as StoreUnavailable {
-            throw APIError(.unavailable(error))
+        } catch let failure as StoreFailure {
+            throw APIError(failure)
         }
     }
 

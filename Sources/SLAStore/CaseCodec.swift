@@ -92,7 +92,7 @@ public enum CaseCodec {
         }
     }
 
-    /// A `state` that cannot be read back: reported like any other store failure.
+    /// A `state` that cannot be read back: a damaged store (`StoreFailure.Kind.corrupt`).
     public struct CorruptState: Error, CustomStringConvertible {
         public let description: String
         init(_ what: String) { description = "corrupt case state: \(what)" }

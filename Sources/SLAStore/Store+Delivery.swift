@@ -104,7 +104,7 @@ extension Store {
                 return purged
             }
         } catch {
-            throw Self.unavailable(error)
+            throw StoreFailure(error)
         }
     }
 
@@ -148,7 +148,7 @@ extension Store {
         do {
             return try pool.write(body)
         } catch {
-            throw Self.unavailable(error)
+            throw StoreFailure(error)
         }
     }
 }

@@ -29,7 +29,7 @@ extension Store {
                 }
             }
         } catch {
-            throw Self.unavailable(error)
+            throw StoreFailure(error)
         }
     }
 }

@@ -2,19 +2,6 @@ import Foundation
 import GRDB
 import SLACore
 
-/// The store could not write or read: the disk is full, the file is broken or locked. The API maps
-/// this to 503; the daemon keeps running and retries what it must.
-public struct StoreUnavailable: Error, CustomStringConvertible {
-    public let message: String
-    public let diskFull: Bool
-    public var description: String { message }
-
-    public init(message: String, diskFull: Bool) {
-        self.message = message
-        self.diskFull = diskFull
-    }
-}
-
 /// The one owner of `slad.sqlite`: every write of the daemon goes through `commit`, in one
 /// transaction, with `synchronous=FULL` in WAL mode so that a committed batch survives power loss.
 public final class Store: @unchecked Sendable {
@@ -45,7 +32,7 @@ public final class Store: @unchecked Sendable {
             try pool.barrierWriteWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
             chainedAfter = try pool.read { try Int64.fetchOne($0, sql: "SELECT chained_after FROM event_chain") } ?? 0
         } catch {
-            throw Self.unavailable(error)
+            throw StoreFailure(error)
         }
     }
 
@@ -151,7 +138,7 @@ public final class Store: @unchecked Sendable {
                 return inserted
             }
         } catch {
-            throw Self.unavailable(error)
+            throw StoreFailure(error)
         }
     }
 
@@ -250,7 +237,7 @@ public final class Store: @unchecked Sendable {
                     arguments: [actor, at.millis, id])
             }
         } catch {
-            throw Self.unavailable(error)
+            throw StoreFailure(error)
         }
         return try entries(EntryFilter(afterID: id - 1, limit: 1)).first { $0.id == id }
     }
@@ -436,19 +423,8 @@ public final class Store: @unchecked Sendable {
         do {
             return try pool.read(body)
         } catch {
-            throw Self.unavailable(error)
+            throw StoreFailure(error)
         }
-    }
-
-    static func unavailable(_ error: Error) -> StoreUnavailable {
-        if let error = error as? StoreUnavailable { return error }
-        if let error = error as? DatabaseError {
-            let full = error.resultCode == .SQLITE_FULL
-            let message =
-                full ? "the disk holding the store is full" : "the store failed: \(error.message ?? "\(error)")"
-            return StoreUnavailable(message: message, diskFull: full)
-        }
-        return StoreUnavailable(message: "the store failed: \(error)", diskFull: false)
     }
 }
 

@@ -223,7 +223,9 @@ enum StatusLine {
         }
         if let pending { line += ", \(pending) entries pending" }
         if status.orphanedCases > 0 { line += "; \(status.orphanedCases) cases frozen: the policy lacks what they use" }
-        if let failure = status.lastFailure { line += "; STORE FAILING: \(failure)" }
+        if let failure = status.lastFailure {
+            line += status.storeFailed ? "; STORE FAILED: \(failure)" : "; STORE FAILING: \(failure)"
+        }
         return line
     }
 }

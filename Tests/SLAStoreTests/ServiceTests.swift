@@ -175,8 +175,8 @@ struct Fixture {
                     _ = try await service.open(
                         OpenCaseRequest(kind: "slow", store: "S1", note: String(repeating: "x", count: size)))
                 } catch let error as ServiceError {
-                    guard case .unavailable(let store) = error else { throw error }
-                    #expect(store.diskFull && store.message.contains("full"))
+                    guard case .store(let failure) = error else { throw error }
+                    #expect(failure.kind == .diskFull && failure.retryable && failure.message.contains("full"))
                     refusals += 1
                     break
                 }
@@ -189,6 +189,7 @@ struct Fixture {
         service.runDue()
         #expect(try fixture.entries(service.store).isEmpty)
         #expect(service.status().lastFailure?.contains("full") == true)
+        #expect(service.status().storeFailed == false)
 
         // ...until space returns: then everything is written, once.
         try service.store.capAtCurrentSize(false)
