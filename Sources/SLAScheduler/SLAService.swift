@@ -58,6 +58,8 @@ public final class SLAService: @unchecked Sendable {
 
     // Guarded by `lock`.
     private let lock = NSLock()
+    private var published = ServiceStatus(
+        activeCases: 0, runningClocks: 0, lastFailure: nil, storeFailed: false, orphanedCases: 0)
     private var engine: Engine
     private var pending: [PendingWrite] = []
     private var drainScheduled = false
@@ -122,6 +124,7 @@ public final class SLAService: @unchecked Sendable {
             }
             if orphaned.isEmpty { try? store.setDaemonState(Self.checkedShapeKey, to: policy.shape) }
             armTimer()
+            publish(currentStatus())
         }
     }
 
@@ -183,6 +186,7 @@ public final class SLAService: @unchecked Sendable {
             self.timer = timer
             timer.activate()
             armTimer()
+            publish(currentStatus())
             return RecoveryReport(
                 cases: openCases, runningClocks: runningClocks, lateEntries: written.count,
                 maxLateMillis: written.map(\.lateMillis).max() ?? 0, orphans: orphans)
@@ -287,6 +291,7 @@ public final class SLAService: @unchecked Sendable {
             return
         }
         commitGroup(writes, engine)
+        publish(currentStatus(readingCold: false))
     }
 
     /// Applies `writes` and whatever fell due, commits them in one transaction, then answers and logs.
@@ -539,7 +544,9 @@ public final class SLAService: @unchecked Sendable {
         timer.schedule(deadline: .now(), repeating: seconds, leeway: .milliseconds(10))
         timer.setEventHandler { [weak self] in
             guard let self else { return }
-            beat(self.currentStatus())
+            let status = self.currentStatus()
+            self.publish(status)
+            beat(status)
         }
         queue.sync { heartbeats.append(timer) }
         timer.activate()
@@ -552,11 +559,24 @@ public final class SLAService: @unchecked Sendable {
         queue.sync { currentStatus() }
     }
 
-    private func currentStatus() -> ServiceStatus {
+    /// The status as of the last commit, start, reload or heartbeat: health reads it without
+    /// waiting for the scheduler's queue, which may be in a commit's fsync. `nextClock` is nil
+    /// when the next case due was not in memory then.
+    public func snapshot() -> ServiceStatus {
+        lock.withLock { published }
+    }
+
+    private func publish(_ status: ServiceStatus) {
+        lock.withLock { published = status }
+    }
+
+    /// `readingCold`: the next case due is read from the store when not in memory (once a second
+    /// for the heartbeat, never at the end of a commit).
+    private func currentStatus(readingCold: Bool = true) -> ServiceStatus {
         dispatchPrecondition(condition: .onQueue(queue))
         var next: (Instant, String, String?)?
         if let (due, caseID) = heap.earliestEntry() {
-            let record = cases[caseID] ?? (try? store.caseRecord(id: caseID)) ?? nil  // one read, when cold
+            let record = cases[caseID] ?? (readingCold ? (try? store.caseRecord(id: caseID)) ?? nil : nil)
             let clock = record?.clocks.first { $0.nextDue == due }?.name
             next = (due, caseID, clock)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import SLACore
 import SLAScheduler
 import SLAStore
@@ -15,32 +16,56 @@ public struct Routes: Sendable {
     let service: SLAService
     let clock: WallClock
     let version: String
+    /// Store reads, and acknowledgements (a write of their own), run here: not on an event loop.
+    let readers: NIOThreadPool
+    /// Reports and exports read whole periods: on threads of their own, so that a slow one holds
+    /// up no ordinary read.
+    let reporters: NIOThreadPool
 
-    public init(service: SLAService, clock: WallClock = SystemClock(), version: String) {
+    public init(
+        service: SLAService, clock: WallClock = SystemClock(), version: String,
+        readers: NIOThreadPool = Routes.sharedReaders, reporters: NIOThreadPool = Routes.sharedReporters
+    ) {
         self.service = service
         self.clock = clock
         self.version = version
+        self.readers = readers
+        self.reporters = reporters
+    }
+
+    public static let sharedReaders = started(NIOThreadPool(numberOfThreads: 4))
+    public static let sharedReporters = started(NIOThreadPool(numberOfThreads: 2))
+
+    public static func started(_ pool: NIOThreadPool) -> NIOThreadPool {
+        pool.start()
+        return pool
     }
 
     public func router() -> APIRouter {
         let router = APIRouter()
-        router.get("/v1/health") { _, respond in respond(try health()) }
+        router.get("/v1/health") { _, respond in respond.offload(to: readers) { try health() } }
         router.get("/v1/version") { _, respond in respond(.json(VersionView(version: version))) }
         router.post("/v1/cases") { request, respond in try openCase(request, respond) }
-        router.get("/v1/cases") { request, respond in respond(try listCases(request)) }
-        router.get("/v1/cases/:id") { request, respond in respond(try showCase(request)) }
+        router.get("/v1/cases") { request, respond in respond.offload(to: readers) { try listCases(request) } }
+        router.get("/v1/cases/:id") { request, respond in respond.offload(to: readers) { try showCase(request) } }
         router.post("/v1/cases/:id/events") { request, respond in try recordEvent(request, respond) }
         router.get("/v1/escalations") { request, respond in try listEntries(request, respond) }
-        router.post("/v1/escalations/:id/ack") { request, respond in respond(try acknowledge(request)) }
-        router.get("/v1/export") { request, respond in respond(try export(request)) }
-        router.get("/v1/reports") { request, respond in respond(try report(request)) }
+        router.post("/v1/escalations/:id/ack") { request, respond in
+            respond.offload(to: readers) { try acknowledge(request) }
+        }
+        router.get("/v1/export") { request, respond in respond.offload(to: reporters) { try export(request) } }
+        router.get("/v1/reports") { request, respond in respond.offload(to: reporters) { try report(request) } }
         return router
     }
 
     // MARK: Handlers
 
     private func health() throws -> APIResponse {
-        let status = service.status()
+        var status = service.snapshot()
+        if status.nextClock == nil, let caseID = status.nextCase, let due = status.nextDue {
+            // Not in the scheduler's memory when the snapshot was taken: read it here.
+            status.nextClock = try? service.store.caseRecord(id: caseID)?.clocks.first { $0.nextDue == due }?.name
+        }
         let counts = try? service.store.counts()
         let policy = service.policy
         let time = TimeFormatter(policy: policy)
@@ -158,9 +183,11 @@ public struct Routes: Sendable {
             wait = min(seconds, Self.maxWaitSeconds)
         }
         let mark = service.notifier.lastPublishedID
-        let entries = try read { try service.store.entries(filter) }
-        guard entries.isEmpty, let wait else { return respond(entriesPage(entries)) }
-        respond.later { try await waitForEntries(filter, after: mark, seconds: wait) }
+        respond.later {
+            let entries = try await readEntries(filter)
+            guard entries.isEmpty, let wait else { return entriesPage(entries) }
+            return try await waitForEntries(filter, after: mark, seconds: wait)
+        }
     }
 
     /// Long poll for `--follow`: waits for the next matching entry, up to `seconds`. Entries that
@@ -172,9 +199,13 @@ public struct Routes: Sendable {
         while entries.isEmpty, case let left = deadline.timeIntervalSinceNow, left > 0 {
             await service.notifier.wait(after: mark, timeout: left)
             mark = service.notifier.lastPublishedID
-            entries = try read { try service.store.entries(filter) }
+            entries = try await readEntries(filter)
         }
         return entriesPage(entries)
+    }
+
+    private func readEntries(_ filter: EntryFilter) async throws -> [QueueEntry] {
+        try await readers.runIfActive { try read { try service.store.entries(filter) } }
     }
 
     private func entriesPage(_ entries: [QueueEntry]) -> APIResponse {

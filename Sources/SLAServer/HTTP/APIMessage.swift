@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import SLAScheduler
 
 /// One whole request, its body already read: what a route sees.
@@ -113,6 +114,17 @@ public struct Responder: @unchecked Sendable {
     /// Runs `work` on the event loop: now if already there.
     private func hop(_ work: @escaping () -> Void) {
         if eventLoop.inEventLoop { work() } else { eventLoop.execute(work) }
+    }
+
+    /// Makes the answer on a thread of `pool`, never on the event loop (store reads, reports): a
+    /// slow one holds up no other connection of that loop.
+    func offload(to pool: NIOThreadPool, _ make: @escaping () throws -> APIResponse) {
+        pool.runIfActive(eventLoop: eventLoop) { Self.answer(make) }.whenComplete { result in
+            switch result {
+            case .success(let response): send(response)
+            case .failure(let error): send(.error(of: error))
+            }
+        }
     }
 
     /// For the routes that wait (long polls): a task on the connection's event loop.
