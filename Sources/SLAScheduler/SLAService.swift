@@ -79,10 +79,12 @@ public final class SLAService: @unchecked Sendable {
     private enum PendingWrite {
         case open(OpenCaseRequest, Completion)
         case event(String, RecordEventRequest, Completion)
+        case ack(Acknowledgement, AckCompletion)
     }
 
     private enum Outcome {
         case done(caseID: String, replayed: Bool)
+        case acknowledged(entryID: Int64)
         case failed(Error)
     }
 
@@ -255,14 +257,27 @@ public final class SLAService: @unchecked Sendable {
     }
 
     public typealias Completion = @Sendable (Result<WriteResult, Error>) -> Void
+    /// The entry as acknowledged (by whoever did first), or nil when there is no such entry.
+    public typealias AckCompletion = @Sendable (Result<QueueEntry?, Error>) -> Void
+
+    /// Records who acknowledged a queue entry in the next group commit; `done` as for `open`.
+    public func acknowledge(entry id: Int64, by actor: String, done: @escaping AckCompletion) {
+        submit(.ack(Acknowledgement(entryID: id, actor: actor, at: clock.now()), done))
+    }
+
+    public func acknowledge(entry id: Int64, by actor: String) async throws -> QueueEntry? {
+        try await withCheckedThrowingContinuation { continuation in
+            acknowledge(entry: id, by: actor) { continuation.resume(with: $0) }
+        }
+    }
 
     private func submit(_ write: PendingWrite) {
         lock.lock()
         if stopping {
             lock.unlock()
             switch write {
-            case .open(_, let done), .event(_, _, let done):
-                done(.failure(ServiceError.stopping))
+            case .open(_, let done), .event(_, _, let done): done(.failure(ServiceError.stopping))
+            case .ack(_, let done): done(.failure(ServiceError.stopping))
             }
             return
         }
@@ -369,6 +384,9 @@ public final class SLAService: @unchecked Sendable {
                     if let customer = request.customer { batch.contacts[id] = customer }
                     remember(request.idempotencyKey, request.fingerprint, id)
                     outcomes.append(.done(caseID: id, replayed: false))
+                case .ack(let ack, _):
+                    batch.acknowledgements.append(ack)
+                    outcomes.append(.acknowledged(entryID: ack.entryID))
                 case .event(let caseID, let request, _):
                     if let answer = try replay(request.idempotencyKey, request.fingerprint(caseID: caseID)) {
                         outcomes.append(answer)
@@ -438,8 +456,13 @@ public final class SLAService: @unchecked Sendable {
             nextSequence = sequenceBefore
             let failure = StoreFailure(error)
             let refusal = ServiceError.store(failure)
-            reply(writes, outcomes.map { if case .done = $0 { return .failed(refusal) } else { return $0 } })
-            let hadWrites = outcomes.contains { if case .done(_, false) = $0 { return true } else { return false } }
+            reply(writes, outcomes.map { if case .failed = $0 { return $0 } else { return .failed(refusal) } })
+            let hadWrites = outcomes.contains {
+                switch $0 {
+                case .done(_, false), .acknowledged: return true
+                case .done, .failed: return false
+                }
+            }
             storeFailed(failure, hadWrites: hadWrites, engine)
             return
         }
@@ -503,10 +526,20 @@ public final class SLAService: @unchecked Sendable {
             let done: Completion
             switch write {
             case .open(_, let waiting), .event(_, _, let waiting): done = waiting
+            case .ack(let ack, let waiting):
+                switch outcome {
+                case .failed(let error): waiting(.failure(error))
+                default:
+                    let read = Result { try store.entry(id: ack.entryID) }
+                    waiting(read.mapError { ($0 as? StoreFailure).map(ServiceError.store) ?? $0 })
+                }
+                continue
             }
             switch outcome {
             case .failed(let error):
                 done(.failure(error))
+            case .acknowledged:
+                break  // an acknowledgement's own answer, above
             case .done(let caseID, let replayed):
                 if let record = cases[caseID] ?? (try? store.caseRecord(id: caseID)) ?? nil {
                     done(.success(WriteResult(record: record, replayed: replayed)))

@@ -50,9 +50,7 @@ public struct Routes: Sendable {
         router.get("/v1/cases/:id") { request, respond in respond.offload(to: readers) { try showCase(request) } }
         router.post("/v1/cases/:id/events") { request, respond in try recordEvent(request, respond) }
         router.get("/v1/escalations") { request, respond in try listEntries(request, respond) }
-        router.post("/v1/escalations/:id/ack") { request, respond in
-            respond.offload(to: readers) { try acknowledge(request) }
-        }
+        router.post("/v1/escalations/:id/ack") { request, respond in try acknowledge(request, respond) }
         router.get("/v1/export") { request, respond in respond.offload(to: reporters) { try export(request) } }
         router.get("/v1/reports") { request, respond in respond.offload(to: reporters) { try report(request) } }
         return router
@@ -213,15 +211,20 @@ public struct Routes: Sendable {
         return .json(ListView(name: "entries", items: entries.map { EntryView($0, time: time) }))
     }
 
-    private func acknowledge(_ request: APIRequest) throws -> APIResponse {
+    /// Through the group commit like every other write, answered once it is on disk.
+    private func acknowledge(_ request: APIRequest, _ respond: Responder) throws {
         let idText = try request.parameter("id")
         guard let id = Int64(idText) else { throw APIError.badRequest("entry id must be a number") }
         let body: AcknowledgeRequest = try decode(request, allowEmpty: true) ?? AcknowledgeRequest()
         let actor = Self.actor(claimed: body.actor, peer: request.peer) ?? "unknown"
-        guard let entry = try read({ try service.store.acknowledge(entry: id, by: actor, at: clock.now()) }) else {
-            throw APIError(status: .notFound, code: "unknown_entry", message: "no escalation entry \(id)")
+        service.acknowledge(entry: id, by: actor) { result in
+            respond.onLoop {
+                guard let entry = try result.get() else {
+                    throw APIError(status: .notFound, code: "unknown_entry", message: "no escalation entry \(id)")
+                }
+                return .json(EntryView(entry, time: TimeFormatter(policy: service.policy)))
+            }
         }
-        return .json(EntryView(entry, time: TimeFormatter(policy: service.policy)))
     }
 
     /// Cases opened in [from, to) with their events, as JSON lines: what to keep before a purge.

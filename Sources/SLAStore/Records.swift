@@ -83,6 +83,7 @@ public struct WriteBatch: Sendable {
     public var escalations: [Escalation] = []
     /// Entries written as `skipped` (see `DeliveryState.skipped`).
     public var skipped: [Escalation] = []
+    public var acknowledgements: [Acknowledgement] = []
     public var answers: [IdempotentAnswer] = []
     public var contacts: [String: CustomerContact] = [:]
     /// Each case in `cases` as last committed, where it was: a case whose indexed columns stay as
@@ -96,7 +97,20 @@ public struct WriteBatch: Sendable {
 
     public var isEmpty: Bool {
         cases.isEmpty && events.isEmpty && escalations.isEmpty && skipped.isEmpty && answers.isEmpty
-            && contacts.isEmpty
+            && contacts.isEmpty && acknowledgements.isEmpty
+    }
+}
+
+/// Who acknowledged a queue entry, and when: a write of the group commit like any other.
+public struct Acknowledgement: Sendable, Hashable {
+    public var entryID: Int64
+    public var actor: String
+    public var at: Instant
+
+    public init(entryID: Int64, actor: String, at: Instant) {
+        self.entryID = entryID
+        self.actor = actor
+        self.at = at
     }
 }
 

@@ -118,6 +118,7 @@ public final class Store: @unchecked Sendable {
                                 writtenAt: batch.writtenAt, lateMillis: late, state: state))
                     }
                 }
+                for ack in batch.acknowledgements { try Self.acknowledge(ack, db) }
                 for (caseID, contact) in batch.contacts {
                     try db.execute(
                         sql: "INSERT OR REPLACE INTO contacts (case_id, name, phone) VALUES (?, ?, ?)",
@@ -225,21 +226,19 @@ public final class Store: @unchecked Sendable {
         return (row["store"], row["kind"])
     }
 
-    /// Marks an entry acknowledged by `actor`. Nil when there is no such entry.
-    public func acknowledge(entry id: Int64, by actor: String, at: Instant) throws -> QueueEntry? {
-        do {
-            try pool.write { db in
-                try db.execute(
-                    sql: """
-                        UPDATE escalations SET state = 'acknowledged', acked_by = ?, acked_at = ?
-                        WHERE id = ? AND state != 'acknowledged'
-                        """,
-                    arguments: [actor, at.millis, id])
-            }
-        } catch {
-            throw StoreFailure(error)
-        }
-        return try entries(EntryFilter(afterID: id - 1, limit: 1)).first { $0.id == id }
+    /// The first acknowledgement of an entry stands; a later one changes nothing.
+    private static func acknowledge(_ ack: Acknowledgement, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                UPDATE escalations SET state = 'acknowledged', acked_by = ?, acked_at = ?
+                WHERE id = ? AND state != 'acknowledged'
+                """,
+            arguments: [ack.actor, ack.at.millis, ack.entryID])
+    }
+
+    /// One entry of the queue, or nil.
+    public func entry(id: Int64) throws -> QueueEntry? {
+        try entries(EntryFilter(afterID: id - 1, limit: 1)).first { $0.id == id }
     }
 
     /// Caps the database at its current number of pages (`false`: lifts the cap). SQLite then

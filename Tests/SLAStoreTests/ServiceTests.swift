@@ -293,8 +293,7 @@ struct Fixture {
         ]
         try store.commit(batch)
         #expect(try store.events(of: "C-1").count == 1)
-        // Acknowledging an entry that does not exist finds nothing and changes nothing.
-        #expect(try store.acknowledge(entry: 99, by: "amy", at: start) == nil)
+        #expect(try store.entry(id: 99) == nil)
         let mode = try FileManager.default.attributesOfItem(atPath: store.path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
     }
@@ -463,5 +462,24 @@ struct Fixture {
         #expect(done.record.clocks.first?.status == .breached && done.record.clocks.first?.satisfiedAt != nil)
         #expect(service.status().runningClocks == 0)  // the others reached the top tier: nothing left due
         service.stop()
+    }
+
+    /// An acknowledgement is a write of the group commit: answered once on disk, the first one stands.
+    @Test func acknowledgementsGoThroughTheGroupCommit() async throws {
+        let fixture = Fixture()
+        let service = try fixture.service()
+        _ = try service.start()
+        _ = try await service.open(OpenCaseRequest(kind: "fast", store: "S1"))
+        fixture.clock.advance(seconds: 1)
+        service.runDue()
+        let first = try #require(try fixture.entries(service.store).first)
+        async let byAmy = service.acknowledge(entry: first.id, by: "amy")
+        async let byLi = service.acknowledge(entry: first.id, by: "li")
+        let (amy, li) = try await (byAmy, byLi)
+        #expect(amy?.state == .acknowledged && li?.state == .acknowledged)
+        #expect(Set([amy?.ackedBy, li?.ackedBy]).count == 1)  // whoever came first, for both
+        #expect(try await service.acknowledge(entry: 999, by: "amy") == nil)
+        service.stop()
+        await #expect(throws: ServiceError.self) { _ = try await service.acknowledge(entry: first.id, by: "amy") }
     }
 }
