@@ -13,6 +13,8 @@ import SLAStore
 /// exponential backoff and jitter, until delivered or out of attempts. It works from the store
 /// (what is pending survives a restart) on its own queue and threads: a hook that hangs or a
 /// receiver that is down never holds up the scheduler.
+///
+/// Unchecked: `timer` is touched on `queue`, `policy` and `inFlight` under `lock`.
 public final class Deliverer: @unchecked Sendable {
     private let store: Store
     private let clock: WallClock
@@ -218,6 +220,8 @@ public final class Deliverer: @unchecked Sendable {
 }
 
 /// The result of a webhook call, set on URLSession's thread and read on the worker's.
+///
+/// Unchecked: set before the worker's semaphore is signalled, read after its wait.
 private final class Outcome: @unchecked Sendable {
     private let lock = NSLock()
     private var text: String? = "no answer"

@@ -1,6 +1,8 @@
 import Foundation
 
 /// Wakes `slactl escalations --follow` long-polls when new queue entries are written.
+///
+/// Unchecked: every field is behind `lock`.
 public final class EntryNotifier: @unchecked Sendable {
     private let lock = NSLock()
     private var lastID: Int64 = 0

@@ -5,6 +5,8 @@ import SLAStore
 
 /// Purges closed cases older than the policy's `[retention] days` (never under two years), once at
 /// start and then daily, logging how many went. Without the setting, everything is kept.
+///
+/// Unchecked: `timer` is set before the job runs and cancelled on `queue`.
 public final class RetentionJob: @unchecked Sendable {
     private let service: SLAService
     private let clock: WallClock

@@ -18,6 +18,9 @@ import SLAStore
 /// and the effects logged. If the commit fails, memory is rolled back to the committed state and
 /// the writers are refused: on a failure that may pass (disk full) the timer retries what fell due
 /// every second; on one that will not, see `storeFailed`.
+///
+/// Unchecked: the fields marked "owned by `queue`" are touched only on `queue`, the others under
+/// `lock`; the compiler sees neither. (Splitting the service is issue 17's item 4.)
 public final class SLAService: @unchecked Sendable {
     public let store: Store
     public let notifier = EntryNotifier()

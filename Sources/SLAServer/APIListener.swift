@@ -8,7 +8,7 @@ import NIOPosix
 /// Serves the API's router on a Unix socket (one slad binds itself, or one that systemd passed by
 /// socket activation, `sd_listen_fds`) or on TCP with a bearer token: NIO's HTTP/1.1 pipeline
 /// and `APIChannelHandler` on each connection.
-public final class APIListener: @unchecked Sendable {
+public final class APIListener: Sendable {
     public enum Endpoint: Sendable {
         /// Bind this path, created mode 0660.
         case path(String)

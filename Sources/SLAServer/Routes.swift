@@ -181,7 +181,7 @@ public struct Routes: Sendable {
             wait = min(seconds, Self.maxWaitSeconds)
         }
         let mark = service.notifier.lastPublishedID
-        respond.later {
+        respond.later { [filter, wait] in
             let entries = try await readEntries(filter)
             guard entries.isEmpty, let wait else { return entriesPage(entries) }
             return try await waitForEntries(filter, after: mark, seconds: wait)

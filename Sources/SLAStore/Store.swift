@@ -4,7 +4,7 @@ import SLACore
 
 /// The one owner of `slad.sqlite`: every write of the daemon goes through `commit`, in one
 /// transaction, with `synchronous=FULL` in WAL mode so that a committed batch survives power loss.
-public final class Store: @unchecked Sendable {
+public final class Store: Sendable {
     public let path: String
     let pool: DatabasePool
     /// Events up to this seq were written before events were chained (schema v6): they are found

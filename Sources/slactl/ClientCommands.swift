@@ -238,7 +238,7 @@ struct EscalationsCommand: ParsableCommand {
             } else {
                 printEntries(entries, header: first)
             }
-            fflush(stdout)
+            fflush(nil)  // every C stream: `stdout` itself is a C global Swift 6 keeps out of reach
             after = entries.compactMap { ($0["id"] as? NSNumber)?.int64Value }.max() ?? after
             first = false
         }

@@ -233,11 +233,13 @@ enum StatusLine {
 /// Sends systemd the status line when it changes. The line's count reads the store: that happens
 /// on this queue, not the scheduler's, which only hands over its snapshot (counting a million
 /// cases there once a second held every deadline up for about 100 ms).
+///
+/// Unchecked: `last` is touched only on `queue`, which the compiler cannot see.
 final class StatusPublisher: @unchecked Sendable {
     private let queue = DispatchQueue(label: "slad.status", qos: .utility)
     private var last = ""  // owned by `queue`
 
-    func publish(_ render: @escaping () -> String) {
+    func publish(_ render: @escaping @Sendable () -> String) {
         queue.async {
             let line = render()
             guard line != self.last else { return }
@@ -248,6 +250,8 @@ final class StatusPublisher: @unchecked Sendable {
 }
 
 /// How `serve` ended, handed from its task to the main thread.
+///
+/// Unchecked: `error` is written before `done` is signalled and read after the wait.
 final class Outcome: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var error: Error?  // written before `done` is signalled, read after

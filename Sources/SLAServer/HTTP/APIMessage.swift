@@ -96,6 +96,8 @@ public struct APIResponse {
 
 /// Sends a route's answer, once, from whatever thread has it: the connection's event loop, the
 /// scheduler's queue after a commit, or a task that waited for the queue.
+///
+/// Unchecked: `send` touches the connection's handler, and is only ever called on `eventLoop`.
 public struct Responder: @unchecked Sendable {
     let eventLoop: EventLoop
     /// Writes the answer; runs on `eventLoop`.
@@ -128,7 +130,7 @@ public struct Responder: @unchecked Sendable {
     }
 
     /// For the routes that wait (long polls): a task on the connection's event loop.
-    func later(_ make: @escaping () async throws -> APIResponse) {
+    func later(_ make: @escaping @Sendable () async throws -> APIResponse) {
         Task(executorPreference: EventLoopExecutor(eventLoop)) {
             let response: APIResponse
             do {

@@ -2,6 +2,8 @@ import NIOHTTP1
 
 /// Method and path to handler, with `:name` segments as parameters. A dozen routes: a list read
 /// in order is as fast as a tree and plainer.
+///
+/// Unchecked: routes are added before the router serves, and only read after.
 public final class APIRouter: @unchecked Sendable {
     /// Answers `request` through `respond`, now or later; a throw is answered as an error.
     public typealias Handler = (APIRequest, Responder) throws -> Void
