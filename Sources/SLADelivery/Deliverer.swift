@@ -14,7 +14,7 @@ import SLAStore
 /// (what is pending survives a restart) on its own queue and threads: a hook that hangs or a
 /// receiver that is down never holds up the scheduler.
 ///
-/// Unchecked: `timer` is touched on `queue`, `policy` and `inFlight` under `lock`.
+/// Unchecked: `timer`, `inFlight` and `stopped` are touched on `queue`, `policy` under `lock`.
 public final class Deliverer: @unchecked Sendable {
     private let store: Store
     private let clock: WallClock
@@ -23,6 +23,7 @@ public final class Deliverer: @unchecked Sendable {
     private let workers = DispatchQueue(label: "slad.delivery.attempts", attributes: .concurrent)
     private var timer: DispatchSourceTimer?
     private var inFlight: Set<String> = []
+    private var stopped = false  // owned by `queue`
     private let lock = NSLock()
     private var policy: Policy
 
@@ -53,15 +54,21 @@ public final class Deliverer: @unchecked Sendable {
         queue.async { self.tick() }
     }
 
+    /// Starts no more attempts, and waits for those in flight (each bounded by the policy's
+    /// timeout) to be recorded, so that none is pushed again after a restart for want of it.
     public func stop() {
         queue.sync {
+            stopped = true
             timer?.cancel()
             timer = nil
         }
+        workers.sync(flags: .barrier) {}  // the attempts started before
+        queue.sync {}  // their outcomes, recorded
     }
 
     /// One pass: route new entries, start the attempts that are due. Runs on `queue`.
     func tick() {
+        guard !stopped else { return }
         let policy = lock.withLock { self.policy }
         let now = clock.now()
         do {

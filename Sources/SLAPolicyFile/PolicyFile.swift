@@ -44,7 +44,11 @@ public enum PolicyFile {
             environment: ["SWIFT_BACKTRACE": "enable=no"], captureErrorOutput: false, ownProcessGroup: false)
         {
             child.writeInputAndClose(Array(data))
-            if case .signaled(let signal) = child.wait() { throw ParserCrashed(path: path, signal: signal) }
+            switch child.wait(seconds: 10) {
+            case .signaled(let signal): throw ParserCrashed(path: path, signal: signal)
+            case nil: throw ParserCrashed(path: path, signal: SIGKILL)  // hung: stopped after 10 s
+            case .exited: break
+            }
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw PolicyErrors(errors: [

@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -35,8 +37,23 @@ public struct ChildProcess: Sendable {
     /// A child that closes its stdin early costs the writer an EPIPE, not its life (SIGPIPE).
     private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 
+    /// A pipe and its close-on-exec flag are two steps (Glibc's module has no `pipe2`): spawns go
+    /// one at a time, so that no child started by another thread inherits this one's pipe ends.
+    private static let spawning = Mutex(())
+
     /// Starts `path` with `arguments` (argv[0] included) and exactly `environment`.
     public static func spawn(
+        _ path: String, arguments: [String], environment: [String: String], captureErrorOutput: Bool,
+        ownProcessGroup: Bool
+    ) throws(SpawnError) -> ChildProcess {
+        try spawning.withLock { _ throws(SpawnError) in
+            try spawnAlone(
+                path, arguments: arguments, environment: environment, captureErrorOutput: captureErrorOutput,
+                ownProcessGroup: ownProcessGroup)
+        }
+    }
+
+    private static func spawnAlone(
         _ path: String, arguments: [String], environment: [String: String], captureErrorOutput: Bool,
         ownProcessGroup: Bool
     ) throws(SpawnError) -> ChildProcess {
@@ -118,6 +135,19 @@ public struct ChildProcess: Sendable {
             guard errno == EINTR else { return .exited(-1) }
         }
         return Self.termination(status)
+    }
+
+    /// Waits up to `seconds` for the child to end; then kills it (SIGKILL) and says nil.
+    public func wait(seconds: Double) -> Termination? {
+        var waited = 0.0
+        while waited < seconds {
+            if let ended = poll() { return ended }
+            usleep(5_000)
+            waited += 0.005
+        }
+        kill(pid, SIGKILL)
+        _ = wait()
+        return nil
     }
 
     /// Nil while the child runs.

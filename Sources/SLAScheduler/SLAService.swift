@@ -120,14 +120,15 @@ public final class SLAService: @unchecked Sendable {
                 }
                 guard report.isEmpty else { throw PolicyRefused(orphans: report) }
             }
+            // Read before the swap: a read that fails leaves the old policy in force, as reported.
+            let frozen = try orphaned.keys.sorted().compactMap { try cases[$0] ?? store.caseRecord(id: $0) }
             lock.withLock { engine = new }
-            for id in orphaned.keys.sorted() {
-                guard let record = try cases[id] ?? store.caseRecord(id: id) else { continue }
+            for record in frozen {
                 let still = new.orphans(of: record)
-                orphaned[id] = still.isEmpty ? nil : still
-                heap.schedule(id, at: new.nextDue(of: record))
+                orphaned[record.id] = still.isEmpty ? nil : still
+                heap.schedule(record.id, at: new.nextDue(of: record))
             }
-            if orphaned.isEmpty { try? store.setDaemonState(Self.checkedShapeKey, to: policy.shape) }
+            recordCheckedShape(policy)
             armTimer()
             publish(currentStatus())
         }
@@ -136,17 +137,28 @@ public final class SLAService: @unchecked Sendable {
     /// The policy shape whose open cases were last found to have everything they use.
     static let checkedShapeKey = "checked-policy-shape"
 
+    /// Keeps the shape when no open case lacks anything, and forgets it otherwise: a later start
+    /// on that shape must walk the cases again (cases opened meanwhile may lack what it lacks).
+    private func recordCheckedShape(_ policy: Policy) {
+        try? store.setDaemonState(Self.checkedShapeKey, to: orphaned.isEmpty ? policy.shape : nil)
+    }
+
     /// Finds the open cases that use what the policy lacks, unless the policy has the shape of the
     /// last one found to have none (a start on an unchanged policy skips the walk).
     private func findOrphans(_ engine: Engine) throws -> OrphanReport {
         var report = OrphanReport()
         guard try store.daemonState(Self.checkedShapeKey) != engine.policy.shape else { return report }
-        try store.forEachOpenCase { record in
+        let unreadable = try store.forEachOpenCase { record in
             let found = engine.orphans(of: record)
             if !found.isEmpty { orphaned[record.id] = found }
             report.add(found, caseID: record.id)
         }
-        if report.isEmpty { try store.setDaemonState(Self.checkedShapeKey, to: engine.policy.shape) }
+        if !unreadable.isEmpty {
+            logger.critical(
+                "\(unreadable.count) open cases cannot be read from the store: \(unreadable.prefix(20).joined(separator: ", "))",
+                metadata: ["message_id": "\(MessageID.storeFailed)"])
+        }
+        recordCheckedShape(engine.policy)
         return report
     }
 
@@ -473,7 +485,7 @@ public final class SLAService: @unchecked Sendable {
         for id in touched {
             if orphaned[id] != nil, let record = cases[id], engine.orphans(of: record).isEmpty {
                 orphaned[id] = nil  // closed, most likely
-                if orphaned.isEmpty { try? store.setDaemonState(Self.checkedShapeKey, to: engine.policy.shape) }
+                if orphaned.isEmpty { recordCheckedShape(engine.policy) }
             }
             heap.schedule(id, at: cases[id].flatMap(engine.nextDue(of:)))
             let before = originals[id] ?? nil

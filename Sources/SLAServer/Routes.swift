@@ -214,7 +214,7 @@ public struct Routes: Sendable {
     /// Through the group commit like every other write, answered once it is on disk.
     private func acknowledge(_ request: APIRequest, _ respond: Responder) throws {
         let idText = try request.parameter("id")
-        guard let id = Int64(idText) else { throw APIError.badRequest("entry id must be a number") }
+        guard let id = Int64(idText), id > 0 else { throw APIError.badRequest("entry id must be a positive number") }
         let body: AcknowledgeRequest = try decode(request, allowEmpty: true) ?? AcknowledgeRequest()
         let actor = Self.actor(claimed: body.actor, peer: request.peer) ?? "unknown"
         service.acknowledge(entry: id, by: actor) { result in

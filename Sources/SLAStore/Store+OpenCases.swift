@@ -4,11 +4,22 @@ import SLACore
 
 extension Store {
     /// Calls `body` with every case not closed, read from the store one row at a time: what a
-    /// check of the open cases against a new policy walks.
-    public func forEachOpenCase(_ body: (Case) throws -> Void) throws {
+    /// check of the open cases against a new policy walks. A row that cannot be decoded is passed
+    /// over (the scheduler says so when that case falls due); their ids are returned.
+    @discardableResult
+    public func forEachOpenCase(_ body: (Case) throws -> Void) throws -> [String] {
         try read { db in
-            let rows = try Data.fetchCursor(db, sql: "SELECT state FROM cases WHERE status != 'closed'")
-            while let state = try rows.next() { try body(try CaseCodec.decode(state)) }
+            var unreadable: [String] = []
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT id, state FROM cases WHERE status IN ('open', 'resolved')")
+            while let row = try rows.next() {
+                guard let record = try? CaseCodec.decode(row["state"] as Data) else {
+                    unreadable.append(row["id"])
+                    continue
+                }
+                try body(record)
+            }
+            return unreadable
         }
     }
 

@@ -21,6 +21,9 @@ public final class Store: Sendable {
             try db.execute(sql: "PRAGMA foreign_keys = ON")
         }
         configuration.busyMode = .timeout(5)
+        // The API's read pools (4 + 2 threads) must never hold every reader the scheduler, the
+        // deliverer and the status line also need (GRDB's default is 5).
+        configuration.maximumReaderCount = 12
         do {
             // Customer data lives here: owner-only, whatever the umask.
             let created = !FileManager.default.fileExists(atPath: path)
@@ -231,14 +234,16 @@ public final class Store: Sendable {
         try db.execute(
             sql: """
                 UPDATE escalations SET state = 'acknowledged', acked_by = ?, acked_at = ?
-                WHERE id = ? AND state != 'acknowledged'
+                WHERE id = ? AND state NOT IN ('acknowledged', 'skipped')
                 """,
             arguments: [ack.actor, ack.at.millis, ack.entryID])
     }
 
     /// One entry of the queue, or nil.
     public func entry(id: Int64) throws -> QueueEntry? {
-        try entries(EntryFilter(afterID: id - 1, limit: 1)).first { $0.id == id }
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM escalations WHERE id = ?", arguments: [id]).map(Self.entry)
+        }
     }
 
     /// Caps the database at its current number of pages (`false`: lifts the cap). SQLite then

@@ -76,7 +76,9 @@ public struct StoreFailure: Error, CustomStringConvertible, Sendable {
     public static func kind(of code: ResultCode) -> Kind {
         switch code.primaryResultCode {
         case .SQLITE_FULL: return .diskFull
-        case .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_READONLY: return .io
+        // Out of memory, interrupted, a lock protocol error: what the moment caused, not the data.
+        case .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_READONLY, .SQLITE_NOMEM, .SQLITE_INTERRUPT, .SQLITE_PROTOCOL:
+            return .io
         case .SQLITE_BUSY, .SQLITE_LOCKED: return .busy
         case .SQLITE_CONSTRAINT: return .constraint
         case .SQLITE_CORRUPT, .SQLITE_NOTADB: return .corrupt

@@ -11,8 +11,9 @@ import UnixSignals
 
 // slad's parts as services of one ServiceGroup, already running when the group starts (the store
 // open, recovery done, the sockets bound) and stopped in reverse order on graceful shutdown: first
-// no more requests (those in flight answered), then the status line, retention and delivery, then
-// the scheduler, which commits what it took, and last the signal service.
+// no more requests (those in flight answered), then the status line and retention, then the
+// scheduler, which commits what it took, then delivery (which pushes what that commit wrote and
+// waits for its attempts), and last the signal service.
 
 /// Waits for graceful shutdown, then stops what it wraps.
 struct StopOnShutdown: Service {

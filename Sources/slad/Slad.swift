@@ -60,11 +60,9 @@ struct Slad: ParsableCommand {
         // signal, even an ignored one.)
         var early = sigset_t()
         sigemptyset(&early)
-        for number in [SIGHUP, SIGTERM, SIGINT] {
-            signal(number, SIG_IGN)
-            sigaddset(&early, number)
-        }
-        pthread_sigmask(SIG_BLOCK, &early, nil)
+        for number in [SIGHUP, SIGTERM, SIGINT] { sigaddset(&early, number) }
+        pthread_sigmask(SIG_BLOCK, &early, nil)  // first: one arriving now stays pending
+        for number in [SIGHUP, SIGTERM, SIGINT] { signal(number, SIG_IGN) }
         let outcome = Outcome()
         Task.detached(priority: .medium) { [self] in
             let signals = await UnixSignalsSequence(trapping: .sighup, .sigterm, .sigint)
@@ -172,8 +170,9 @@ struct Slad: ParsableCommand {
             })
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: signalService),
-            .init(service: StopOnShutdown(name: "scheduler") { service.stop() }),
+            // Delivery stops after the scheduler: the scheduler's last commit may write entries.
             .init(service: StopOnShutdown(name: "delivery") { deliverer.stop() }),
+            .init(service: StopOnShutdown(name: "scheduler") { service.stop() }),
             .init(service: StopOnShutdown(name: "retention") { retention.stop() }),
             .init(service: HeartbeatService(service: service, statusLine: statusLine)),
             .init(service: StopOnShutdown(name: "listener") { await listener.stop() }),

@@ -167,6 +167,8 @@ struct Xorshift {
         let second = try Self.service(try model.policy, fixture)
         let report = try second.start()
         #expect(report.orphans.lines == ["tier '#5' is used by 1 open case: C-2"])
+        // The shape last found clean is forgotten: a later start on it walks the cases again.
+        #expect(try second.store.daemonState("checked-policy-shape") == nil)
         let written = try fixture.entries(second.store).count
         for _ in 0..<5 {
             fixture.clock.advance(seconds: 1)
@@ -346,6 +348,20 @@ struct Xorshift {
             entries.filter { $0.state == .skipped }.map(\.escalation.tier) == ["desk", "supervisor", "manager", "head"])
         #expect(try second.store.unroutedEntries(limit: 100).map(\.escalation.tier) == ["hq"])
         second.stop()
+    }
+
+    /// A breach outranks a warning, whatever tier the policy warns: the breach is never skipped.
+    @Test func aBreachIsKeptOverAWarningToAHigherTier() {
+        let tiers = ["desk", "supervisor", "manager"].map { Tier(id: $0, title: $0) }
+        func entry(_ tier: String, _ kind: Escalation.Kind) -> Escalation {
+            Escalation(
+                caseID: "C-1", clock: "quick", cycle: 1, tier: tier, kind: kind, dueAt: Instant(millis: 0),
+                deadline: Instant(millis: 0))
+        }
+        let (told, skipped) = Escalation.highestPerClock(
+            [entry("manager", .warning), entry("supervisor", .breach)], tiers: tiers)
+        #expect(told == [entry("supervisor", .breach)])
+        #expect(skipped == [entry("manager", .warning)])
     }
 
     /// The default tells every tier, as before; in normal running one entry at a time, nothing skipped.

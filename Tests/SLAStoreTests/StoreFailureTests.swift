@@ -18,7 +18,7 @@ import Testing
         (.SQLITE_CONSTRAINT, .constraint, false), (.SQLITE_CONSTRAINT_UNIQUE, .constraint, false),
         (.SQLITE_CONSTRAINT_FOREIGNKEY, .constraint, false), (.SQLITE_CONSTRAINT_TRIGGER, .constraint, false),
         (.SQLITE_CORRUPT, .corrupt, false), (.SQLITE_CORRUPT_INDEX, .corrupt, false), (.SQLITE_NOTADB, .corrupt, false),
-        (.SQLITE_ERROR, .other, false), (.SQLITE_MISUSE, .other, false), (.SQLITE_NOMEM, .other, false),
+        (.SQLITE_ERROR, .other, false), (.SQLITE_MISUSE, .other, false), (.SQLITE_NOMEM, .io, true),
     ])
     func eachSQLiteCodeHasItsKind(code: ResultCode, kind: StoreFailure.Kind, retryable: Bool) {
         let failure = StoreFailure(DatabaseError(resultCode: code, message: "boom", sql: "SELECT 1"))

@@ -335,6 +335,12 @@ req POST "/v1/cases/$LATE/events" "{\"kind\":\"done\",\"at\":\"$(iso_ms $((NOW -
 check_status "a late done dated before the deadline: 200" 200
 check_eq "the clock counts as met in time" met "$(jget "$BODY" 'd["clocks"][0]["status"]')"
 
+# ---- An entry id at the edge of Int64 (it once overflowed on the scheduler's queue).
+req POST "/v1/escalations/-9223372036854775808/ack" '{"actor":"amy"}'
+check_status "ack of entry Int64.min: 400 bad_request" 400 bad_request
+req POST "/v1/escalations/9223372036854775807/ack" '{"actor":"amy"}'
+check_status "ack of entry Int64.max: 404 unknown_entry" 404 unknown_entry
+
 # ---- After all that, slad is fine.
 req GET /v1/health
 check_status "health still answers 200" 200

@@ -35,13 +35,13 @@ public struct Escalation: Hashable, Sendable, Codable {
 
 extension Escalation {
     /// For `catch-up = "highest-tier"`: of the entries one commit writes, those of a clock cycle
-    /// with several keep only the highest tier's (a breach above a warning of the same tier); the
-    /// others are returned apart, to be recorded as skipped.
+    /// with several keep only the breach of the highest tier (a breach always above a warning,
+    /// whatever tier the warning went to); the others are returned apart, to be recorded as skipped.
     public static func highestPerClock(_ entries: [Escalation], tiers: [Tier]) -> (
         told: [Escalation], skipped: [Escalation]
     ) {
         func rank(_ entry: Escalation) -> (Int, Int) {
-            (tiers.firstIndex { $0.id == entry.tier } ?? -1, entry.kind == .breach ? 1 : 0)
+            (entry.kind == .breach ? 1 : 0, tiers.firstIndex { $0.id == entry.tier } ?? -1)
         }
         var highest: [String: Escalation] = [:]
         for entry in entries {
