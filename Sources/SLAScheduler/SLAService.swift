@@ -156,7 +156,7 @@ public final class SLAService: @unchecked Sendable {
         if !unreadable.isEmpty {
             logger.critical(
                 "\(unreadable.count) open cases cannot be read from the store: \(unreadable.prefix(20).joined(separator: ", "))",
-                metadata: ["message_id": "\(MessageID.storeFailed)"])
+                metadata: Self.fields(of: .corrupt))
         }
         recordCheckedShape(engine.policy)
         return report
@@ -726,12 +726,15 @@ public final class SLAService: @unchecked Sendable {
             metadata: metadata)
     }
 
+    /// The journal fields of every store failure.
+    private static func fields(of kind: StoreFailure.Kind) -> Logger.Metadata {
+        ["message_id": "\(MessageID.storeFailed)", "sla_store_error": "\(kind.rawValue)"]
+    }
+
     /// A retryable failure at `error`; one that is not at `crit`, with its statement (never its
     /// arguments: they hold customer data) and what became of the batch (`outcome`).
     private func logStoreFailure(_ failure: StoreFailure, outcome: String?) {
-        let metadata: Logger.Metadata = [
-            "message_id": "\(MessageID.storeFailed)", "sla_store_error": "\(failure.kind.rawValue)",
-        ]
+        let metadata = Self.fields(of: failure.kind)
         guard let outcome else {
             logger.error(
                 "store write failed, retrying every \(Self.retryMillis) ms: \(failure.message)", metadata: metadata)
@@ -745,9 +748,7 @@ public final class SLAService: @unchecked Sendable {
 
     /// A case row or an answer that cannot be read for a reason a retry does not cure.
     private func logReadFailure(_ failure: StoreFailure, caseID: String?) {
-        var metadata: Logger.Metadata = [
-            "message_id": "\(MessageID.storeFailed)", "sla_store_error": "\(failure.kind.rawValue)",
-        ]
+        var metadata = Self.fields(of: failure.kind)
         if let caseID { metadata["sla_case"] = "\(caseID)" }
         let what = caseID.map { "\($0) cannot be read, its clocks are not run" } ?? "a write was refused"
         logger.critical("store read failed (\(what)): \(failure.message)", metadata: metadata)

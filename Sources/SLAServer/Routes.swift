@@ -16,7 +16,7 @@ public struct Routes: Sendable {
     let service: SLAService
     let clock: WallClock
     let version: String
-    /// Store reads, and acknowledgements (a write of their own), run here: not on an event loop.
+    /// Store reads run here, not on an event loop (writes go through the group commit).
     let readers: NIOThreadPool
     /// Reports and exports read whole periods: on threads of their own, so that a slow one holds
     /// up no ordinary read.

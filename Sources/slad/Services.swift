@@ -15,10 +15,12 @@ import UnixSignals
 // scheduler, which commits what it took, then delivery (which pushes what that commit wrote and
 // waits for its attempts), and last the signal service.
 
-/// Waits for graceful shutdown, then stops what it wraps.
-struct StopOnShutdown: Service {
+/// Waits for graceful shutdown, then stops what it wraps. Named in the group's logs.
+struct StopOnShutdown: Service, CustomStringConvertible {
     let name: String
     let stop: @Sendable () async -> Void
+
+    var description: String { name }
 
     func run() async throws {
         try? await gracefulShutdown()
