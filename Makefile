@@ -100,6 +100,7 @@ install: release
 	  systemd/slad-report.service > $(DESTDIR)$(UNITDIR)/slad-report.service
 	install -m644 systemd/slad-report.timer $(DESTDIR)$(UNITDIR)/slad-report.timer
 	install -Dm644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -m644 docs/channels*.md systemd/slad.service.d/network-delivery.conf $(DESTDIR)$(DOCDIR)/
 	install -Dm644 config/policy.toml $(DESTDIR)$(DOCDIR)/policy.toml.default
 	@if [ -e $(DESTDIR)/etc/slad/policy.toml ]; then echo "kept the existing /etc/slad/policy.toml"; \
 	else install -Dm644 config/policy.toml $(DESTDIR)/etc/slad/policy.toml; fi
