@@ -227,14 +227,12 @@ struct ChannelFixture {
         #expect(logged.count == 1)
     }
 
-    @Test func mailGoesThroughSendmailAsAnRFC5322MessagePythonReadsBack() throws {
-        let folder = NSTemporaryDirectory() + "slad-mail-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        // A test sendmail: keeps the message and its arguments, as postfix's would queue it.
-        let sendmail = folder + "/sendmail"
-        try "#!/bin/sh\necho \"$@\" > \(folder)/args\ncat > \(folder)/message.eml\n".write(
-            toFile: sendmail, atomically: true, encoding: .utf8)
-        chmod(sendmail, 0o755)
+    @Test func mailGoesThroughSendmailAndSMTPAsAnRFC5322MessagePythonReadsBack() throws {
+        // sendmail is msmtp (Debian's msmtp, as msmtp-mta installs it), talking real SMTP to a sink.
+        let msmtp = "/usr/bin/msmtp"
+        try #require(FileManager.default.isExecutableFile(atPath: msmtp), "apt-get install msmtp (make deps does)")
+        let sink = try SMTPSink()
+        let folder = sink.folder
         let fixture = try ChannelFixture(
             delivery: """
                 [delivery]
@@ -244,12 +242,14 @@ struct ChannelFixture {
                 tiers = ["supervisor"]
                 email = ["manager@store.example", "duty@store.example"]
                 from = "slad@store.example"
-                sendmail = ["\(sendmail)", "-t", "-i"]
+                sendmail = ["\(msmtp)", "--host=127.0.0.1", "--port=\(sink.port)", "--auth=off", "--tls=off",
+                    "--from=slad@store.example", "-t", "-i"]
                 """)
         defer { fixture.deliverer.stop() }
         let id = try fixture.writeBreaches(1, from: 42)[0]
         #expect(try fixture.wait { try fixture.entries(.delivered).map(\.id) == [id] })
-        #expect(try String(contentsOfFile: folder + "/args", encoding: .utf8) == "-t -i\n")
+        let envelope = try String(contentsOfFile: folder + "/1.json", encoding: .utf8)
+        #expect(envelope == #"{"from": "<slad@store.example>", "to": ["<manager@store.example>", "<duty@store.example>"]}"#)
         let parse = Process()
         parse.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         parse.arguments = [
@@ -261,7 +261,7 @@ struct ChannelFixture {
               'from': str(m['From']), 'auto': m['Auto-Submitted'], 'list': m['List-Id'], 'id': m['Message-ID'],
               'date': email.utils.parsedate_to_datetime(m['Date']).timestamp(), 'entries': m['X-Slad-Entries'],
               'type': m.get_content_type(), 'body': m.get_content(), 'defects': len(m.defects)}, ensure_ascii=False))
-            """, folder + "/message.eml",
+            """, folder + "/1.eml",
         ]
         let output = Pipe()
         parse.standardOutput = output

@@ -104,3 +104,35 @@ final class LogCapture: LogHandler, @unchecked Sendable {
 
     var logger: Logger { Logger(label: "test") { _ in self } }
 }
+
+/// The SMTP server of `Tests/shell/fixtures/smtp-sink.py`, for mail that goes through a real MTA
+/// client (msmtp as sendmail) and a real SMTP session: message N lands in `folder/N.eml`.
+final class SMTPSink: @unchecked Sendable {
+    let port: Int
+    let folder: String
+    private let process: Process
+
+    init() throws {
+        folder = NSTemporaryDirectory() + "slad-smtp-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("shell/fixtures/smtp-sink.py").path
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, "--dir", folder, "--port-file", folder + "/port"]
+        try process.run()
+        let deadline = Date().addingTimeInterval(10)
+        var port: Int?
+        while port == nil, Date() < deadline {
+            port = (try? String(contentsOfFile: folder + "/port", encoding: .utf8)).flatMap { Int($0) }
+            if port == nil { Thread.sleep(forTimeInterval: 0.02) }
+        }
+        guard let port else { throw CocoaError(.fileNoSuchFile) }
+        self.port = port
+    }
+
+    deinit {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
