@@ -99,7 +99,6 @@ public final class Deliverer: @unchecked Sendable {
         }
         attempts.wait()
         queue.sync { flush() }
-        sender.shutdown()
     }
 
     // MARK: One pass (on `queue`)

@@ -2,14 +2,12 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 
-/// POSTs on the process's event loops (NIO's shared group, the API's too): no thread waits for
-/// an answer, however many are in flight.
+/// POSTs on the process's event loops: AsyncHTTPClient's shared client runs on NIO's singleton
+/// group, the API's too. No thread waits for an answer, however many are in flight; the client
+/// lives as long as the process (nothing to shut down, nothing to leak if a deliverer goes).
 final class HTTPSender: Sendable {
-    private let client = HTTPClient(
-        eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-        configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+    private var client: HTTPClient { HTTPClient.shared }
 
     /// HTTP status and body, or the error; `done` runs on an event loop: keep it short.
     func post(
@@ -36,10 +34,5 @@ final class HTTPSender: Sendable {
                     )
                 })
         }
-    }
-
-    /// Waits for what is in flight to end, then closes the connections.
-    func shutdown() {
-        try? client.syncShutdown()
     }
 }

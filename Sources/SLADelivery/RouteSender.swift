@@ -42,8 +42,6 @@ public final class RouteSender: Sendable {
 
     public init() {}
 
-    public func shutdown() { http.shutdown() }
-
     public func send(
         _ message: RenderedMessage, via route: DeliveryRoute, timeoutMillis: Int64, now: Instant,
         done: @escaping @Sendable (SendOutcome) -> Void

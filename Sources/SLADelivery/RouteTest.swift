@@ -23,7 +23,6 @@ public enum RouteTest {
     public static func run(_ route: DeliveryRoute, policy: Policy, now: Instant) throws -> SendOutcome {
         let facts = sample(for: route, policy: policy, now: now)
         let sender = RouteSender()
-        defer { sender.shutdown() }
         let box = OutcomeBox()
         let done = DispatchSemaphore(value: 0)
         let timeout = policy.delivery.timeoutMillis
