@@ -70,7 +70,7 @@ public struct Routes: Sendable {
         let health: String
         if status.storeFailed {
             health = "failed"
-        } else if status.lastFailure != nil || counts == nil || status.orphanedCases > 0 {
+        } else if status.lastFailure != nil || counts == nil || status.orphanedCases > 0 || !status.provisionalCases.isEmpty {
             health = "degraded"
         } else {
             health = "ok"
@@ -81,7 +81,9 @@ public struct Routes: Sendable {
             now: time.format(clock.now()), activeCases: status.activeCases, runningClocks: status.runningClocks,
             nextDue: status.nextDue.map(time.format), nextCase: status.nextCase, nextClock: status.nextClock,
             pendingEntries: counts?.pendingEntries, overdueCases: counts?.overdueCases, storeError: status.lastFailure,
-            orphanedCases: status.orphanedCases)
+            orphanedCases: status.orphanedCases, provisionalCases: status.provisionalCases,
+            calendarWarnings: policy.storeCalendar.map { policy.horizonWarnings(today: $0.date(of: clock.now())) }?
+                .map(\.description) ?? [])
         return .json(view)
     }
 

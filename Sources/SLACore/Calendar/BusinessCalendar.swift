@@ -62,6 +62,10 @@ public struct BusinessCalendar: Sendable {
     public let dayNames: [CivilDate: String]
     /// How many days before `coveredThrough` slad and `slactl policy check` start warning.
     public let warnDaysBeforeEnd: Int
+    /// The holiday files the policy names (paths or globs relative to it), and how their iCalendar
+    /// summaries are read: what `slactl calendar import` installs a new file under.
+    public var holidayPatterns: [String] = []
+    public var holidaySummaries = HolidaySummaryMapping.chinese
 
     /// How far deadline arithmetic looks ahead for open time before giving up (ten years).
     static let searchLimitDays = 3660

@@ -23,14 +23,21 @@ public struct HorizonWarning: Hashable, Sendable, CustomStringConvertible {
     public let coveredThrough: CivilDate
     /// Days left (negative: days since the data ended).
     public let daysLeft: Int
+    /// Whether the calendar takes holiday files (else its dates are written in the policy).
+    public let takesHolidayFiles: Bool
+
+    var advice: String {
+        takesHolidayFiles
+            ? "add the next year's holiday file (slactl calendar import FILE --calendar \(calendar))"
+            : "add the next year's dates to the calendar in the policy and move its covered-through"
+    }
 
     public var description: String {
         if daysLeft < 0 {
             return "calendar '\(calendar)': its holiday data ended on \(coveredThrough) (\(-daysLeft) days ago); "
-                + "deadlines after it are provisional: add the next year's holiday file"
+                + "deadlines after it are provisional: \(advice)"
         }
-        return "calendar '\(calendar)': its holiday data ends on \(coveredThrough) (in \(daysLeft) days); "
-            + "add the next year's holiday file (slactl calendar import FILE --calendar \(calendar))"
+        return "calendar '\(calendar)': its holiday data ends on \(coveredThrough) (in \(daysLeft) days); \(advice)"
     }
 }
 
@@ -42,7 +49,36 @@ extension Policy {
             guard let end = calendar.coveredThrough, let left = calendar.daysOfDataLeft(today: today),
                 left <= calendar.warnDaysBeforeEnd
             else { return nil }
-            return HorizonWarning(calendar: name, coveredThrough: end, daysLeft: left)
+            return HorizonWarning(
+                calendar: name, coveredThrough: end, daysLeft: left, takesHolidayFiles: !calendar.holidayPatterns.isEmpty)
         }
+    }
+}
+
+extension Policy {
+    /// A stable digest of everything deadlines are computed from (calendars and the clocks' targets
+    /// and escalation): slad keeps the last one it recomputed open cases on, and recomputes them at
+    /// start when it differs (the file was edited while slad was down).
+    public var deadlineRulesFingerprint: String {
+        var text = ""
+        for name in calendars.keys.sorted() {
+            let calendar = calendars[name]!
+            text += "calendar \(name) \(calendar.zone.identifier) through \(calendar.coveredThrough?.description ?? "-")\n"
+            for day in Weekday.allCases { text += "\(day) \(calendar.weekly[day] ?? [])\n" }
+            text += "closed \(calendar.closedDates.sorted())\nopen \(calendar.extraOpenDates.sorted()) \(calendar.extraOpenHours)\n"
+            for date in calendar.dateHours.keys.sorted() { text += "date \(date) \(calendar.dateHours[date]!)\n" }
+        }
+        for clock in clocks {
+            text += "clock \(clock.name) \(clock.target) \(clock.calendar) \(clock.warnAt ?? 0) \(clock.warnTier) "
+            text += "\(clock.escalateTo) \(clock.escalateEvery?.description ?? "-")\n"
+        }
+        text += "tiers \(tiers.map(\.id))\n"
+        // FNV-1a: stable from one run to the next, unlike Hasher.
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return String(hash, radix: 16)
     }
 }

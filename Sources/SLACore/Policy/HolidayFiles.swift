@@ -18,6 +18,8 @@ public typealias HolidayFileFinder = @Sendable (String) -> Result<[HolidaySource
 
 /// A calendar's holiday files merged: the dates to close and open, their names, the horizon.
 struct MergedHolidays {
+    var patterns: [String] = []
+    var summaries = HolidaySummaryMapping.chinese
     var off: Set<CivilDate> = []
     var work: Set<CivilDate> = []
     var names: [CivilDate: String] = [:]
@@ -61,7 +63,7 @@ extension PolicyReader {
             if let off = stringList(summaries, "off", path: path + ".ical-summaries") { mapping.offMarkers = off }
             if let work = stringList(summaries, "work", path: path + ".ical-summaries") { mapping.workMarkers = work }
         }
-        guard let holidayFiles else { return MergedHolidays() }
+        guard let holidayFiles else { return MergedHolidays(patterns: patterns, summaries: mapping) }
         var files: [HolidayFile] = []
         for pattern in patterns {
             switch holidayFiles(pattern) {
@@ -80,7 +82,10 @@ extension PolicyReader {
             }
         }
         switch MergedHolidays.merge(files) {
-        case .success(let merged): return merged
+        case .success(var merged):
+            merged.patterns = patterns
+            merged.summaries = mapping
+            return merged
         case .failure(let error):
             fail(path + ".holidays", error.description)
             return MergedHolidays()

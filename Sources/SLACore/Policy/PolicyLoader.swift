@@ -212,10 +212,13 @@ struct PolicyReader {
             }
         }
         guard errors.count == errorsBefore, let zone else { return nil }
-        return BusinessCalendar(
+        var calendar = BusinessCalendar(
             name: name, zone: zone, weekly: weekly, closedDates: Set(closed).union(holidays.off),
             extraOpenDates: Set(open).union(holidays.work), extraOpenHours: openHours, dateHours: dateHours,
             coveredThrough: coveredThrough, dayNames: holidays.names, warnDaysBeforeEnd: warnDays)
+        calendar.holidayPatterns = holidays.patterns
+        calendar.holidaySummaries = holidays.summaries
+        return calendar
     }
 
     mutating func intervals(_ table: TOMLTable, _ key: String, path: String) -> [OpeningInterval]? {
