@@ -13,7 +13,9 @@ public enum HolidayFileReader {
     }
 
     /// The files one pattern matches, in name order, read whole.
-    public static func files(matching pattern: String, in directory: String) -> Result<[HolidaySource], HolidayFileError> {
+    public static func files(matching pattern: String, in directory: String) -> Result<
+        [HolidaySource], HolidayFileError
+    > {
         let full = pattern.hasPrefix("/") || directory.isEmpty ? pattern : directory + "/" + pattern
         var matches = glob_t()
         defer { globfree(&matches) }
@@ -42,7 +44,8 @@ public enum HolidayFileReader {
             let data = try PolicyFile.contents(of: path)
             guard data.count <= maxBytes else {
                 return .failure(
-                    HolidayFileError(file: path, location: nil, message: "larger than \(maxBytes >> 20) MiB: not a holiday file"))
+                    HolidayFileError(
+                        file: path, location: nil, message: "larger than \(maxBytes >> 20) MiB: not a holiday file"))
             }
             return .success(Array(data))
         } catch let error as PolicyFile.Unreadable {

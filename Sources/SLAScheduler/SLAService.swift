@@ -149,8 +149,11 @@ public final class SLAService: @unchecked Sendable {
     private func recomputeOpenCases(_ engine: Engine) throws -> Recomputation {
         let now = clock.now()
         let rules = engine.policy.deadlineRulesFingerprint
-        let today = engine.policy.storeCalendar.map { $0.date(of: now) } ?? CivilDate(dayNumber: Int(now.seconds / 86_400))
-        guard try store.daemonState(Self.recomputedRulesKey) != rules || !engine.policy.horizonWarnings(today: today).isEmpty
+        let today =
+            engine.policy.storeCalendar.map { $0.date(of: now) } ?? CivilDate(dayNumber: Int(now.seconds / 86_400))
+        guard
+            try store.daemonState(Self.recomputedRulesKey) != rules
+                || !engine.policy.horizonWarnings(today: today).isEmpty
         else { return Recomputation() }
         var result = Recomputation()
         var batch = WriteBatch(writtenAt: now)
@@ -172,8 +175,9 @@ public final class SLAService: @unchecked Sendable {
         let written = batch.isEmpty ? [] : try store.commit(batch)
         for (before, after) in changed {
             runningClocks += after.runningClockCount - before.runningClockCount
-            if cases[after.id] != nil || engine.nextDue(of: after).map({ $0 <= now.adding(millis: Self.hotWindowMillis) })
-                == true
+            if cases[after.id] != nil
+                || engine.nextDue(of: after).map({ $0 <= now.adding(millis: Self.hotWindowMillis) })
+                    == true
             {
                 cases[after.id] = after
             }
@@ -698,7 +702,8 @@ public final class SLAService: @unchecked Sendable {
         return ServiceStatus(
             activeCases: openCases, runningClocks: runningClocks, nextDue: next?.0, nextCase: next?.1,
             nextClock: next?.2, lastFailure: lastFailure?.message, storeFailed: failed != nil,
-            orphanedCases: orphaned.count, provisionalCases: provisional.filter { !$0.value.isEmpty }.mapValues(\.count))
+            orphanedCases: orphaned.count, provisionalCases: provisional.filter { !$0.value.isEmpty }.mapValues(\.count)
+        )
     }
 
     // MARK: Logging

@@ -70,7 +70,9 @@ public struct Routes: Sendable {
         let health: String
         if status.storeFailed {
             health = "failed"
-        } else if status.lastFailure != nil || counts == nil || status.orphanedCases > 0 || !status.provisionalCases.isEmpty {
+        } else if status.lastFailure != nil || counts == nil || status.orphanedCases > 0
+            || !status.provisionalCases.isEmpty
+        {
             health = "degraded"
         } else {
             health = "ok"

@@ -25,7 +25,8 @@ struct CalendarCommand: ParsableCommand {
         func run() throws {
             let policy = try loadPolicy(self.policy ?? defaultPolicyPath())
             guard let calendar = policy.calendars[name] else {
-                printError("unknown calendar '\(name)' (known: \(policy.calendars.keys.sorted().joined(separator: ", ")))")
+                printError(
+                    "unknown calendar '\(name)' (known: \(policy.calendars.keys.sorted().joined(separator: ", ")))")
                 throw ExitStatus.refused
             }
             var months: [(Int, Int)] = []
@@ -64,7 +65,8 @@ struct CalendarCommand: ParsableCommand {
             let policyPath = policy ?? defaultPolicyPath()
             let old = try loadPolicy(policyPath)
             guard old.calendars[calendar] != nil else {
-                printError("unknown calendar '\(calendar)' (known: \(old.calendars.keys.sorted().joined(separator: ", ")))")
+                printError(
+                    "unknown calendar '\(calendar)' (known: \(old.calendars.keys.sorted().joined(separator: ", ")))")
                 throw ExitStatus.refused
             }
             let bytes: [UInt8]
@@ -75,7 +77,9 @@ struct CalendarCommand: ParsableCommand {
                 throw ExitStatus.refused
             }
             let text = try policyText(policyPath)
-            let patterns = (globs: old.calendars[calendar]!.holidayPatterns, summaries: old.calendars[calendar]!.holidaySummaries)
+            let patterns = (
+                globs: old.calendars[calendar]!.holidayPatterns, summaries: old.calendars[calendar]!.holidaySummaries
+            )
             guard !patterns.globs.isEmpty else {
                 printError(
                     "calendar '\(calendar)' names no holiday files: add `holidays = [\"holidays/\(calendar)-*.json\"]` "
@@ -90,14 +94,16 @@ struct CalendarCommand: ParsableCommand {
                 throw ExitStatus.refused
             }
             let directory = (policyPath as NSString).deletingLastPathComponent
-            let target = try CalendarPatterns.installPath(for: parsed, file: file, patterns: patterns.globs, directory: directory)
+            let target = try CalendarPatterns.installPath(
+                for: parsed, file: file, patterns: patterns.globs, directory: directory)
             // The files now installed that cover one of its years: refused unless --replace.
             let finder = HolidayFileReader.finder(policyPath: policyPath)
             var clashing: [String] = []
             for pattern in patterns.globs {
                 guard case .success(let sources) = finder(pattern) else { continue }
                 for source in sources where source.path != target {
-                    if let other = try? HolidayFile.parse(source.bytes, path: source.path, summaries: patterns.summaries),
+                    if let other = try? HolidayFile.parse(
+                        source.bytes, path: source.path, summaries: patterns.summaries),
                         !Set(other.years).isDisjoint(with: parsed.years)
                     {
                         clashing.append(source.path)
@@ -132,7 +138,9 @@ struct CalendarCommand: ParsableCommand {
                 $0.subject == calendar || $0.subject.hasPrefix(calendar + " ")
             }
             let offDays = parsed.days.filter(\.isOffDay).count
-            print("\(file): ok: \(parsed.years.map(String.init).joined(separator: ", ")): \(offDays) off days, \(parsed.days.count - offDays) make-up working days")
+            print(
+                "\(file): ok: \(parsed.years.map(String.init).joined(separator: ", ")): \(offDays) off days, \(parsed.days.count - offDays) make-up working days"
+            )
             if changes.isEmpty { print("it changes no day of calendar '\(calendar)'") }
             for change in changes { print("  " + change.description) }
             guard !dryRun else { return }
@@ -151,7 +159,8 @@ struct CalendarCommand: ParsableCommand {
         }
 
         func policyText(_ path: String) throws -> String {
-            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+            else {
                 printError("cannot read \(path)")
                 throw ExitStatus.refused
             }
@@ -163,10 +172,15 @@ struct CalendarCommand: ParsableCommand {
 /// Where `slactl calendar import` puts a file.
 enum CalendarPatterns {
     /// Where the file goes: the first pattern with its extension, its `*` replaced by the years.
-    static func installPath(for parsed: HolidayFile, file: String, patterns: [String], directory: String) throws -> String {
+    static func installPath(for parsed: HolidayFile, file: String, patterns: [String], directory: String) throws
+        -> String
+    {
         let ext = (file as NSString).pathExtension.lowercased()
         let years = parsed.years.count == 1 ? "\(parsed.years[0])" : "\(parsed.years.first!)-\(parsed.years.last!)"
-        guard let pattern = patterns.first(where: { ($0 as NSString).pathExtension.lowercased() == ext && $0.filter { $0 == "*" }.count == 1 })
+        guard
+            let pattern = patterns.first(where: {
+                ($0 as NSString).pathExtension.lowercased() == ext && $0.filter { $0 == "*" }.count == 1
+            })
         else {
             printError(
                 "\(file): no `holidays` pattern of the calendar takes *.\(ext) files with one `*` "

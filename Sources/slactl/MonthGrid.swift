@@ -52,7 +52,8 @@ enum MonthGrid {
         case "W": return "\(date) \(date.weekday.rawValue)  make-up working day\(name)"
         case "S":
             let hours = calendar.hours(on: date)
-            return "\(date) \(date.weekday.rawValue)  \(hours.isEmpty ? "closed" : hours.map(\.description).joined(separator: ","))"
+            return
+                "\(date) \(date.weekday.rawValue)  \(hours.isEmpty ? "closed" : hours.map(\.description).joined(separator: ","))"
         default: return nil
         }
     }

@@ -31,7 +31,9 @@ extension PolicyCommand.Check {
     static func horizonWarnings(_ policy: Policy, today text: String?) throws -> [HorizonWarning] {
         let today: CivilDate
         if let text {
-            guard let date = CivilDate(iso: text) else { throw ValidationError("--today '\(text)' is not a date (YYYY-MM-DD)") }
+            guard let date = CivilDate(iso: text) else {
+                throw ValidationError("--today '\(text)' is not a date (YYYY-MM-DD)")
+            }
             today = date
         } else {
             let now = Instant(millis: Int64(Date().timeIntervalSince1970 * 1000))

@@ -28,7 +28,9 @@ struct SimulateCommand: ParsableCommand {
         let now = Instant(millis: Int64(Date().timeIntervalSince1970 * 1000))
         func instant(_ text: String?, _ option: String) throws -> Instant? {
             guard let text else { return nil }
-            guard let date = CivilDate(iso: text) else { throw ValidationError("--\(option) '\(text)' is not YYYY-MM-DD") }
+            guard let date = CivilDate(iso: text) else {
+                throw ValidationError("--\(option) '\(text)' is not YYYY-MM-DD")
+            }
             return calendar.instant(date, 0)
         }
         let end = try instant(to, "to") ?? now
@@ -56,11 +58,15 @@ struct SimulateCommand: ParsableCommand {
             }
         }
         let simulation = Simulation(cases: cases, old: oldPolicy, new: newPolicy, until: min(end, now))
-        connection.json ? try printJSON(simulation) : printText(simulation, from: calendar.date(of: start), to: calendar.date(of: end))
+        connection.json
+            ? try printJSON(simulation)
+            : printText(simulation, from: calendar.date(of: start), to: calendar.date(of: end))
     }
 
     func printText(_ simulation: Simulation, from: CivilDate, to: CivilDate) {
-        print("\(simulation.cases) cases opened \(from) to \(to) (exclusive), replayed under \(old ?? defaultPolicyPath()) (before) and \(policy) (after)")
+        print(
+            "\(simulation.cases) cases opened \(from) to \(to) (exclusive), replayed under \(old ?? defaultPolicyPath()) (before) and \(policy) (after)"
+        )
         print("")
         func counts(_ value: Simulation.Counts) -> [String] { ["\(value.met)", "\(value.breached)", "\(value.open)"] }
         print(
@@ -93,10 +99,15 @@ struct SimulateCommand: ParsableCommand {
         let object: [String: Any] = [
             "cases": simulation.cases,
             "clocks": simulation.rows.map {
-                ["kind": $0.kind, "clock": $0.clock, "before": counts($0.before), "after": counts($0.after)] as [String: Any]
+                ["kind": $0.kind, "clock": $0.clock, "before": counts($0.before), "after": counts($0.after)]
+                    as [String: Any]
             },
-            "escalations": simulation.escalations.map { ["tier": $0.tier, "before": $0.before, "after": $0.after] as [String: Any] },
-            "changes": simulation.changes.map { ["case": $0.caseID, "clock": $0.clock, "before": $0.before, "after": $0.after] },
+            "escalations": simulation.escalations.map {
+                ["tier": $0.tier, "before": $0.before, "after": $0.after] as [String: Any]
+            },
+            "changes": simulation.changes.map {
+                ["case": $0.caseID, "clock": $0.clock, "before": $0.before, "after": $0.after]
+            },
         ]
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))

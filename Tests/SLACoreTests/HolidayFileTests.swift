@@ -13,7 +13,8 @@ import Testing
         let domainURL = Fixtures.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/domain.md")
         let domain = try String(contentsOf: domainURL, encoding: .utf8)
         func dates(after marker: String) -> Set<String> {
-            let line = domain.components(separatedBy: "\n").drop { !$0.contains(marker) }.prefix(2).joined(separator: " ")
+            let line = domain.components(separatedBy: "\n").drop { !$0.contains(marker) }.prefix(2).joined(
+                separator: " ")
             let text = line.components(separatedBy: marker).last!
             var result: Set<String> = []
             for token in text.components(separatedBy: CharacterSet(charactersIn: ", \n")) where !token.isEmpty {
@@ -51,15 +52,18 @@ import Testing
         let outside = refusal(
             #"{"year": 2027, "days": [{"name": "元旦", "date": "2027-01-01", "isOffDay": true}, {"name": "x", "date": "2026-12-31", "isOffDay": true}]}"#
         )
-        #expect(outside?.description == "cn-2027.json: days[1] (2026-12-31): 2026-12-31 is outside the file's year (2027)")
+        #expect(
+            outside?.description == "cn-2027.json: days[1] (2026-12-31): 2026-12-31 is outside the file's year (2027)")
         let both = refusal(
-            #"{"year": 2027, "days": [{"date": "2027-02-07", "isOffDay": true}, {"date": "2027-02-07", "isOffDay": false}]}"#)
+            #"{"year": 2027, "days": [{"date": "2027-02-07", "isOffDay": true}, {"date": "2027-02-07", "isOffDay": false}]}"#
+        )
         #expect(
             both?.description
                 == "cn-2027.json: days[1] (2027-02-07): 2027-02-07 is both an off day and a make-up working day "
                 + "(also at days[0] (2027-02-07))")
         let twice = refusal(
-            #"{"year": 2027, "days": [{"date": "2027-01-01", "isOffDay": true}, {"date": "2027-01-01", "isOffDay": true}]}"#)
+            #"{"year": 2027, "days": [{"date": "2027-01-01", "isOffDay": true}, {"date": "2027-01-01", "isOffDay": true}]}"#
+        )
         #expect(twice?.message.contains("listed twice") == true)
         let number = refusal(#"{"year": 2027, "days": [{"date": "2027-01-01", "isOffDay": 1}]}"#)
         #expect(number?.location == "days[0].isOffDay")
@@ -122,9 +126,11 @@ import Testing
 
     @Test func aTimedEventIsRefusedWithItsLine() {
         let timed = "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20270101T090000Z\nSUMMARY:休\nEND:VEVENT\nEND:VCALENDAR\n"
-        #expect(throws: HolidayFileError(
-            file: "x.ics", location: "line 3",
-            message: "DTSTART '20270101T090000Z' is not an all-day date (VALUE=DATE:YYYYMMDD)")) {
+        #expect(
+            throws: HolidayFileError(
+                file: "x.ics", location: "line 3",
+                message: "DTSTART '20270101T090000Z' is not an all-day date (VALUE=DATE:YYYYMMDD)")
+        ) {
             try HolidayFile.parse(bytes(timed), path: "x.ics")
         }
     }
@@ -181,7 +187,10 @@ enum HolidayFixtures {
 
     @Test func anExplicitHorizonWins() throws {
         let policy = try HolidayFixtures.edited([
-            (#"holidays = ["holidays/cn-*.json"]"#, #"holidays = ["holidays/cn-*.json"]"# + "\ncovered-through = 2026-06-30")
+            (
+                #"holidays = ["holidays/cn-*.json"]"#,
+                #"holidays = ["holidays/cn-*.json"]"# + "\ncovered-through = 2026-06-30"
+            )
         ])
         #expect(policy.calendars["office"]?.coveredThrough == day("2026-06-30"))
     }
@@ -225,7 +234,10 @@ enum HolidayFixtures {
         #expect(policy.horizonWarnings(today: day("2027-01-02")).first?.daysLeft == -2)
         #expect(try HolidayFixtures.with2027.horizonWarnings(today: day("2026-11-01")).map(\.calendar) == ["store"])
         let configured = try HolidayFixtures.edited([
-            (#"holidays = ["holidays/cn-*.json"]"#, #"holidays = ["holidays/cn-*.json"]"# + "\nwarn-days-before-end = 10")
+            (
+                #"holidays = ["holidays/cn-*.json"]"#,
+                #"holidays = ["holidays/cn-*.json"]"# + "\nwarn-days-before-end = 10"
+            )
         ])
         #expect(configured.horizonWarnings(today: day("2026-12-20")).map(\.calendar) == ["store"])
         #expect(configured.horizonWarnings(today: day("2026-12-21")).map(\.calendar) == ["office", "store"])

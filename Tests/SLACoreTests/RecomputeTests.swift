@@ -8,8 +8,10 @@ import Testing
         let openedAt = t(resolvedAt).adding(millis: -3_600_000)
         var (record, _) = try engine.open(
             CaseOpening(id: id, kind: "soft-complaint", store: "S01", openedAt: openedAt), now: openedAt)
-        _ = try engine.record("reacted", at: openedAt.adding(millis: 60_000), on: &record, now: openedAt.adding(millis: 60_000))
-        _ = try engine.record("checked", at: openedAt.adding(millis: 120_000), on: &record, now: openedAt.adding(millis: 120_000))
+        _ = try engine.record(
+            "reacted", at: openedAt.adding(millis: 60_000), on: &record, now: openedAt.adding(millis: 60_000))
+        _ = try engine.record(
+            "checked", at: openedAt.adding(millis: 120_000), on: &record, now: openedAt.adding(millis: 120_000))
         _ = try engine.record("resolved", at: t(resolvedAt), on: &record, now: t(resolvedAt))
         return record
     }
@@ -40,7 +42,10 @@ import Testing
         #expect(record.clock("revisit")?.deadline == t("2026-11-26T18:00:00+08:00"))
         let holiday = Engine(
             policy: try HolidayFixtures.edited([
-                (#"holidays = ["holidays/cn-*.json"]"#, #"holidays = ["holidays/cn-*.json"]"# + "\nclosed = [\"2026-11-25\"]")
+                (
+                    #"holidays = ["holidays/cn-*.json"]"#,
+                    #"holidays = ["holidays/cn-*.json"]"# + "\nclosed = [\"2026-11-25\"]"
+                )
             ]))
         let result = holiday.recompute(&record, now: t("2026-11-26T12:00:00+08:00"))
         #expect(result.moves.map(\.to) == [t("2026-11-27T18:00:00+08:00")])
@@ -84,7 +89,10 @@ import Testing
         let before = record.clock("revisit")!
         let holiday = Engine(
             policy: try HolidayFixtures.edited([
-                (#"holidays = ["holidays/cn-*.json"]"#, #"holidays = ["holidays/cn-*.json"]"# + "\nclosed = [\"2026-11-25\"]")
+                (
+                    #"holidays = ["holidays/cn-*.json"]"#,
+                    #"holidays = ["holidays/cn-*.json"]"# + "\nclosed = [\"2026-11-25\"]"
+                )
             ]))
         let result = holiday.recompute(&record, now: t("2026-11-27T10:00:00+08:00"))
         #expect(result.moves.isEmpty && result.effects.isEmpty)
@@ -104,8 +112,10 @@ import Testing
             now: t("2026-11-23T10:00:00+08:00"))
         let pause = Fixtures.policy.clock(named: "repair-concrete-reply")!.pausesOn.first!
         let resume = Fixtures.policy.clock(named: "repair-concrete-reply")!.resumesOn.first!
-        _ = try engine.record(pause, at: t("2026-11-23T20:00:00+08:00"), on: &record, now: t("2026-11-23T20:00:00+08:00"))
-        _ = try engine.record(resume, at: t("2026-11-24T10:00:00+08:00"), on: &record, now: t("2026-11-24T10:00:00+08:00"))
+        _ = try engine.record(
+            pause, at: t("2026-11-23T20:00:00+08:00"), on: &record, now: t("2026-11-23T20:00:00+08:00"))
+        _ = try engine.record(
+            resume, at: t("2026-11-24T10:00:00+08:00"), on: &record, now: t("2026-11-24T10:00:00+08:00"))
         // 10 h used, 62 h left from Tuesday 10:00: Thursday 24:00.
         #expect(record.clock("repair-concrete-reply")?.deadline == t("2026-11-27T00:00:00+08:00"))
         let longer = Engine(

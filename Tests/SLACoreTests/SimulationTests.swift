@@ -8,7 +8,10 @@ import Testing
     static func changedPolicy() throws -> Policy {
         try HolidayFixtures.edited([
             ("met-by = [\"reacted\"]\ntarget = \"15m\"", "met-by = [\"reacted\"]\ntarget = \"5m\""),
-            (#"holidays = ["holidays/cn-*.json"]"#, #"holidays = ["holidays/cn-*.json"]"# + "\nclosed = [\"2026-10-15\"]"),
+            (
+                #"holidays = ["holidays/cn-*.json"]"#,
+                #"holidays = ["holidays/cn-*.json"]"# + "\nclosed = [\"2026-10-15\"]"
+            ),
         ])
     }
 
@@ -16,10 +19,12 @@ import Testing
     /// resolved Tuesday 10-13 10:00, revisited Monday 10-19 09:30.
     static let cases: [RecordedCase] = [
         RecordedCase(
-            opening: CaseOpening(id: "A", kind: "soft-complaint", store: "S01", openedAt: t("2026-10-12T10:00:00+08:00")),
+            opening: CaseOpening(
+                id: "A", kind: "soft-complaint", store: "S01", openedAt: t("2026-10-12T10:00:00+08:00")),
             events: [("reacted", t("2026-10-12T10:10:00+08:00")), ("checked", t("2026-10-12T10:25:00+08:00"))]),
         RecordedCase(
-            opening: CaseOpening(id: "B", kind: "soft-complaint", store: "S01", openedAt: t("2026-10-12T11:00:00+08:00")),
+            opening: CaseOpening(
+                id: "B", kind: "soft-complaint", store: "S01", openedAt: t("2026-10-12T11:00:00+08:00")),
             events: [
                 ("reacted", t("2026-10-12T11:18:00+08:00")), ("checked", t("2026-10-12T11:18:00+08:00")),
                 ("resolved", t("2026-10-13T10:00:00+08:00")), ("revisited", t("2026-10-19T09:30:00+08:00")),
@@ -28,7 +33,8 @@ import Testing
 
     @Test func aShorterTargetAndAnAddedHolidayChangeTheseOutcomes() throws {
         let simulation = Simulation(
-            cases: Self.cases, old: Fixtures.policy, new: try Self.changedPolicy(), until: t("2026-11-01T00:00:00+08:00"))
+            cases: Self.cases, old: Fixtures.policy, new: try Self.changedPolicy(),
+            until: t("2026-11-01T00:00:00+08:00"))
         #expect(simulation.cases == 2)
         #expect(simulation.notReplayed.isEmpty)
         let rows = Dictionary(uniqueKeysWithValues: simulation.rows.map { ($0.clock, $0) })
@@ -60,7 +66,8 @@ import Testing
     }
 
     @Test func anExportLineIsACase() throws {
-        let line = #"{"id":"C-7","kind":"soft-complaint","store":"S01","opened_at":"2026-10-12T10:00:00+08:00","clocks":[],"#
+        let line =
+            #"{"id":"C-7","kind":"soft-complaint","store":"S01","opened_at":"2026-10-12T10:00:00+08:00","clocks":[],"#
             + #""events":[{"kind":"opened","at":"2026-10-12T10:00:00+08:00","recorded_at":"2026-10-12T10:00:00+08:00"},"#
             + #"{"kind":"reacted","at":"2026-10-12T10:10:00.500+08:00","recorded_at":"2026-10-12T10:10:00+08:00"}]}"#
         let recorded = try RecordedCase.fromExportLine(Array(line.utf8), line: 1)

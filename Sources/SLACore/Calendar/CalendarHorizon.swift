@@ -50,7 +50,8 @@ extension Policy {
                 left <= calendar.warnDaysBeforeEnd
             else { return nil }
             return HorizonWarning(
-                calendar: name, coveredThrough: end, daysLeft: left, takesHolidayFiles: !calendar.holidayPatterns.isEmpty)
+                calendar: name, coveredThrough: end, daysLeft: left,
+                takesHolidayFiles: !calendar.holidayPatterns.isEmpty)
         }
     }
 }
@@ -63,9 +64,11 @@ extension Policy {
         var text = ""
         for name in calendars.keys.sorted() {
             let calendar = calendars[name]!
-            text += "calendar \(name) \(calendar.zone.identifier) through \(calendar.coveredThrough?.description ?? "-")\n"
+            text +=
+                "calendar \(name) \(calendar.zone.identifier) through \(calendar.coveredThrough?.description ?? "-")\n"
             for day in Weekday.allCases { text += "\(day) \(calendar.weekly[day] ?? [])\n" }
-            text += "closed \(calendar.closedDates.sorted())\nopen \(calendar.extraOpenDates.sorted()) \(calendar.extraOpenHours)\n"
+            text +=
+                "closed \(calendar.closedDates.sorted())\nopen \(calendar.extraOpenDates.sorted()) \(calendar.extraOpenHours)\n"
             for date in calendar.dateHours.keys.sorted() { text += "date \(date) \(calendar.dateHours[date]!)\n" }
         }
         for clock in clocks {

@@ -217,14 +217,16 @@ extension HolidayFile {
                 guard let current = event else { continue }
                 event = nil
                 guard let start = current.start else {
-                    throw HolidayFileError(file: path, location: "line \(current.line)", message: "an event without DTSTART")
+                    throw HolidayFileError(
+                        file: path, location: "line \(current.line)", message: "an event without DTSTART")
                 }
                 guard let summary = current.summary, let isOff = summaries.classify(summary) else { continue }
                 // DTEND is exclusive (RFC 5545 3.6.1); without it an all-day event lasts one day.
                 let end = current.end ?? start.adding(days: 1)
                 guard end > start, end.dayNumber - start.dayNumber <= 60 else {
                     throw HolidayFileError(
-                        file: path, location: "line \(current.line)", message: "DTEND \(end) does not follow DTSTART \(start)")
+                        file: path, location: "line \(current.line)",
+                        message: "DTEND \(end) does not follow DTSTART \(start)")
                 }
                 var date = start
                 while date < end {

@@ -84,13 +84,15 @@ extension Engine {
                 clock.warnAt = nil
             }
         case .breached where clock.satisfiedAt == nil:
-            guard let deadline = clock.deadline, let told = clock.escalatedTier, clock.nextEscalationAt != nil
-                || definition.escalateEvery != nil
+            guard let deadline = clock.deadline, let told = clock.escalatedTier,
+                clock.nextEscalationAt != nil
+                    || definition.escalateEvery != nil
             else { return }
             // The instants the tiers were due at, counted again on this calendar from the deadline.
             var due = deadline
             var tier = definition.escalateTo
-            while tier < told, let every = definition.escalateEvery, let next = calendar.deadline(from: due, target: every)
+            while tier < told, let every = definition.escalateEvery,
+                let next = calendar.deadline(from: due, target: every)
             {
                 due = next
                 tier += 1

@@ -124,7 +124,11 @@ public struct Simulation: Sendable {
                     if side == 0 { rows[index].before = counts } else { rows[index].after = counts }
                 }
                 for entry in entries where entry.kind == .breach {
-                    if side == 0 { tiersBefore[entry.tier, default: 0] += 1 } else { tiersAfter[entry.tier, default: 0] += 1 }
+                    if side == 0 {
+                        tiersBefore[entry.tier, default: 0] += 1
+                    } else {
+                        tiersAfter[entry.tier, default: 0] += 1
+                    }
                 }
             }
             if let beforeCase, let afterCase {
@@ -132,11 +136,16 @@ public struct Simulation: Sendable {
                 for clock in beforeCase.0.clocks {
                     let then = Self.outcome(clock)
                     let now = afterClocks[clock.name].map(Self.outcome) ?? "not run"
-                    if then != now { changes.append(Change(caseID: recordedCase.opening.id, clock: clock.name, before: then, after: now)) }
+                    if then != now {
+                        changes.append(
+                            Change(caseID: recordedCase.opening.id, clock: clock.name, before: then, after: now))
+                    }
                 }
                 for clock in afterCase.0.clocks where !beforeCase.0.clocks.contains(where: { $0.name == clock.name }) {
                     changes.append(
-                        Change(caseID: recordedCase.opening.id, clock: clock.name, before: "not run", after: Self.outcome(clock)))
+                        Change(
+                            caseID: recordedCase.opening.id, clock: clock.name, before: "not run",
+                            after: Self.outcome(clock)))
                 }
             }
         }
@@ -162,10 +171,13 @@ public struct Simulation: Sendable {
     }
 
     /// The case replayed as slad would have run it, with every escalation entry it would have written.
-    static func replay(_ recorded: RecordedCase, _ engine: Engine, until: Instant) -> Result<(Case, [Escalation]), ReplayError> {
+    static func replay(_ recorded: RecordedCase, _ engine: Engine, until: Instant) -> Result<
+        (Case, [Escalation]), ReplayError
+    > {
         do throws(EngineError) {
             let events = recorded.events.filter { $0.at <= until }
-            let (record, effects) = try engine.open(recorded.opening, events: events, now: max(until, recorded.opening.openedAt))
+            let (record, effects) = try engine.open(
+                recorded.opening, events: events, now: max(until, recorded.opening.openedAt))
             return .success((record, effects.compactMap(\.escalation)))
         } catch {
             return .failure(ReplayError(message: "\(error)"))

@@ -36,7 +36,9 @@ struct MergedHolidays {
                     return .failure(
                         HolidayFileError(
                             file: file.path, location: nil,
-                            message: "year \(year) is also covered by \(other): keep one (slactl calendar import --replace)"))
+                            message:
+                                "year \(year) is also covered by \(other): keep one (slactl calendar import --replace)")
+                    )
                 }
                 yearOwner[year] = file.path
             }
@@ -99,7 +101,9 @@ public enum InMemoryHolidayFiles {
     public static func finder(_ files: [String: [UInt8]]) -> HolidayFileFinder {
         { pattern in
             .success(
-                files.keys.filter { fnmatch(pattern, $0, 0) == 0 }.sorted().map { HolidaySource(path: $0, bytes: files[$0]!) })
+                files.keys.filter { fnmatch(pattern, $0, 0) == 0 }.sorted().map {
+                    HolidaySource(path: $0, bytes: files[$0]!)
+                })
         }
     }
 }

@@ -30,7 +30,8 @@ public struct PolicyDiff: Sendable {
             case (nil, _?): lines.append(Line(section: "kind", subject: id, change: "added"))
             case (_?, nil): lines.append(Line(section: "kind", subject: id, change: "removed"))
             case (let before?, let after?) where before.events != after.events:
-                lines.append(Line(section: "kind", subject: id, change: Self.setChange("events", before.events, after.events)))
+                lines.append(
+                    Line(section: "kind", subject: id, change: Self.setChange("events", before.events, after.events)))
             default: break
             }
         }
@@ -76,7 +77,9 @@ public struct PolicyDiff: Sendable {
         compare("warn-tier", old.tiers[before.warnTier].id, new.tiers[after.warnTier].id) { $0 }
         compare("escalate-to", old.tiers[before.escalateTo].id, new.tiers[after.escalateTo].id) { $0 }
         compare("escalate-every", before.escalateEvery, after.escalateEvery) { $0?.description ?? "none" }
-        compare("condition", before.condition, after.condition) { "\($0.channels?.sorted() ?? []) \($0.amountBelow ?? -1) \($0.amountAtLeast ?? -1)" }
+        compare("condition", before.condition, after.condition) {
+            "\($0.channels?.sorted() ?? []) \($0.amountBelow ?? -1) \($0.amountAtLeast ?? -1)"
+        }
         for (what, a, b) in [
             ("kinds", before.kinds, after.kinds), ("starts-on", before.startsOn, after.startsOn),
             ("met-by", before.metBy, after.metBy), ("pauses-on", before.pausesOn, after.pausesOn),
@@ -91,13 +94,17 @@ public struct PolicyDiff: Sendable {
         var lines: [Line] = []
         if before.zone.identifier != after.zone.identifier {
             lines.append(
-                Line(section: "calendar", subject: name, change: "zone \(before.zone.identifier) -> \(after.zone.identifier)"))
+                Line(
+                    section: "calendar", subject: name,
+                    change: "zone \(before.zone.identifier) -> \(after.zone.identifier)"))
         }
         for weekday in Weekday.allCases where (before.weekly[weekday] ?? []) != (after.weekly[weekday] ?? []) {
             lines.append(
                 Line(
                     section: "calendar", subject: name,
-                    change: "\(weekday.rawValue) \(hours(before.weekly[weekday] ?? [])) -> \(hours(after.weekly[weekday] ?? []))"))
+                    change:
+                        "\(weekday.rawValue) \(hours(before.weekly[weekday] ?? [])) -> \(hours(after.weekly[weekday] ?? []))"
+                ))
         }
         if before.coveredThrough != after.coveredThrough {
             lines.append(
