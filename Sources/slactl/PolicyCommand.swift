@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SLACore
 import SLAPolicyFile
 
@@ -34,6 +35,7 @@ struct PolicyCommand: ParsableCommand {
                 "\(path): ok: \(policy.kinds.count) case kinds, \(policy.clocks.count) clocks, "
                     + "\(policy.calendars.count) calendars, \(policy.tiers.count) tiers")
             let warnings = try Self.horizonWarnings(policy, today: today)
+            fflush(nil)  // the summary first, then the warnings (stderr is unbuffered)
             for warning in warnings { printError("\(path): warning: \(warning)") }
             if strict, !warnings.isEmpty { throw ExitStatus.refused }
         }
