@@ -212,7 +212,8 @@ public struct Routes: Sendable {
 
     private func entriesPage(_ entries: [QueueEntry]) -> APIResponse {
         let time = TimeFormatter(policy: service.policy)
-        return .json(ListView(name: "entries", items: entries.map { EntryView($0, time: time) }))
+        return .json(
+            ListView(name: "entries", items: entries.map { EntryView($0, time: time, policy: service.policy) }))
     }
 
     /// Through the group commit like every other write, answered once it is on disk.
@@ -226,7 +227,7 @@ public struct Routes: Sendable {
                 guard let entry = try result.get() else {
                     throw APIError(status: .notFound, code: "unknown_entry", message: "no escalation entry \(id)")
                 }
-                return .json(EntryView(entry, time: TimeFormatter(policy: service.policy)))
+                return .json(EntryView(entry, time: TimeFormatter(policy: service.policy), policy: service.policy))
             }
         }
     }

@@ -133,8 +133,11 @@ struct EntryView {
     var state: String
     var ackedBy: String?
     var ackedAt: String?
+    /// Why the entry's deadline is provisional (past its calendar's holiday data); nil when not.
+    var provisionalReason: String?
 
-    init(_ entry: QueueEntry, time: TimeFormatter) {
+    init(_ entry: QueueEntry, time: TimeFormatter, policy: Policy? = nil) {
+        provisionalReason = policy?.provisionalReason(of: entry.escalation)
         id = entry.id
         caseId = entry.escalation.caseID
         clock = entry.escalation.clock
@@ -300,6 +303,8 @@ extension EntryView: JSONWritable {
             json.field("id", id)
             json.field("kind", kind)
             json.field("late_ms", lateMs)
+            json.field("provisional", provisionalReason != nil ? true : nil)
+            json.field("provisional_reason", provisionalReason)
             json.field("state", state)
             json.field("store", store)
             json.field("tier", tier)

@@ -37,6 +37,16 @@ import Testing
         #expect(record.clock("revisit")?.warnAt == t("2027-01-05T11:00:00+08:00"))
     }
 
+    @Test func aQueueEntryOfAProvisionalDeadlineSaysSo() {
+        func entry(deadline: String) -> Escalation {
+            Escalation(
+                caseID: "C-1", clock: "revisit", cycle: 1, tier: "service-desk", kind: .warning,
+                dueAt: t(deadline).adding(millis: -3_600_000), deadline: t(deadline))
+        }
+        #expect(Fixtures.policy.provisionalReason(of: entry(deadline: "2027-01-04T18:00:00+08:00")) != nil)
+        #expect(Fixtures.policy.provisionalReason(of: entry(deadline: "2026-12-31T18:00:00+08:00")) == nil)
+    }
+
     @Test func aCalendarThatGainsAHolidayMovesTheDeadlineAndTheBreachFallsDueOnce() throws {
         var record = try resolvedCase("C-2", resolvedAt: "2026-11-23T10:00:00+08:00")
         #expect(record.clock("revisit")?.deadline == t("2026-11-26T18:00:00+08:00"))

@@ -117,3 +117,12 @@ extension Engine {
         record.clocks.compactMap { clock in provisionalReason(of: clock).map { (clock.name, $0) } }
     }
 }
+
+extension Policy {
+    /// Why a queue entry's deadline is provisional (past its clock's calendar data), or nil: said
+    /// with the entry in the API and to hooks and webhooks.
+    public func provisionalReason(of escalation: Escalation) -> String? {
+        guard let calendar = clock(named: escalation.clock).flatMap({ calendars[$0.calendar] }) else { return nil }
+        return calendar.provisionalReason(from: escalation.deadline, to: escalation.deadline)
+    }
+}
