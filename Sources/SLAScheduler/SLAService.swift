@@ -133,7 +133,7 @@ public final class SLAService: @unchecked Sendable {
             }
             recordCheckedShape(policy)
             // Running clocks follow the new calendars and targets (Engine.recompute says the rule).
-            let recomputed = try recomputeOpenCases(new)
+            let recomputed = try recomputeOpenCases(new, atStart: false)
             armTimer()
             publish(currentStatus())
             return recomputed
@@ -144,16 +144,17 @@ public final class SLAService: @unchecked Sendable {
     static let recomputedRulesKey = "recomputed-deadline-rules"
 
     /// Recomputes every open case on `engine`'s policy and commits, in one transaction, the cases
-    /// whose clocks moved and the entries that fell due at once (late). Not run when the rules
-    /// are those of the last recompute and no calendar's data is near its end.
-    private func recomputeOpenCases(_ engine: Engine) throws -> Recomputation {
+    /// whose clocks moved and the entries that fell due at once (late). Only when the rules differ
+    /// from those of the last recompute, or at a start near a calendar's data end (to count the
+    /// provisional deadlines, which commits keep counted from then on).
+    private func recomputeOpenCases(_ engine: Engine, atStart: Bool) throws -> Recomputation {
         let now = clock.now()
         let rules = engine.policy.deadlineRulesFingerprint
         let today =
             engine.policy.storeCalendar.map { $0.date(of: now) } ?? CivilDate(dayNumber: Int(now.seconds / 86_400))
         guard
             try store.daemonState(Self.recomputedRulesKey) != rules
-                || !engine.policy.horizonWarnings(today: today).isEmpty
+                || (atStart && !engine.policy.horizonWarnings(today: today).isEmpty)
         else { return Recomputation() }
         var result = Recomputation()
         var batch = WriteBatch(writtenAt: now)
@@ -264,7 +265,7 @@ public final class SLAService: @unchecked Sendable {
             batch.writtenAt = clock.now()
             let written = try store.commit(batch)
             for entry in written { log(entry) }
-            let recomputed = try recomputeOpenCases(engine)
+            let recomputed = try recomputeOpenCases(engine, atStart: true)
             let timer = DispatchSource.makeTimerSource(queue: queue)
             timer.setEventHandler { [weak self] in
                 self?.armedFor = nil  // a one-shot timer: fired, it is set no more
