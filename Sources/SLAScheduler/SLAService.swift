@@ -133,7 +133,14 @@ public final class SLAService: @unchecked Sendable {
             }
             recordCheckedShape(policy)
             // Running clocks follow the new calendars and targets (Engine.recompute says the rule).
-            let recomputed = try recomputeOpenCases(new, atStart: false)
+            // The policy is in force by now: a store that fails here leaves the rules unrecorded,
+            // so the next reload or start recomputes again.
+            var recomputed = Recomputation()
+            do {
+                recomputed = try recomputeOpenCases(new, atStart: false)
+            } catch {
+                logger.error("deadlines not recomputed on the new policy (the next reload or start will): \(error)")
+            }
             armTimer()
             publish(currentStatus())
             return recomputed
