@@ -128,7 +128,7 @@ let package = Package(
             dependencies: ["SLAStore", "SLAScheduler", "SLAAPI", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SLAReportsTests", dependencies: ["SLAReports", "SLACore"]),
         .testTarget(
-            name: "SLADeliveryTests", dependencies: ["SLADelivery", "SLAStore", "SLAScheduler"]),
+            name: "SLADeliveryTests", dependencies: ["SLADelivery", "SLAStore"]),
         .testTarget(
             name: "SLASystemdTests", dependencies: ["SLASystemd", .product(name: "Logging", package: "swift-log")]),
     ]
