@@ -83,11 +83,16 @@ public struct ClockView: Codable, Hashable, Sendable {
     public var escalatedTo: String?
     /// Why the clock is frozen (the policy lacks what it uses); nil while it runs.
     public var frozen: String?
+    /// True when the deadline was counted past its calendar's holiday data; nil when not.
+    public var provisional: Bool?
+    /// Why the deadline is provisional; nil when it is not.
+    public var provisionalReason: String?
 
     public init(
         name: String, title: String? = nil, status: String, cycle: Int, target: String? = nil, calendar: String? = nil,
         startedAt: String? = nil, deadline: String? = nil, timeLeftMs: Int64? = nil, lateByMs: Int64? = nil,
-        used: Double? = nil, satisfiedAt: String? = nil, escalatedTo: String? = nil, frozen: String? = nil
+        used: Double? = nil, satisfiedAt: String? = nil, escalatedTo: String? = nil, frozen: String? = nil,
+        provisional: Bool? = nil, provisionalReason: String? = nil
     ) {
         self.name = name
         self.title = title
@@ -103,10 +108,13 @@ public struct ClockView: Codable, Hashable, Sendable {
         self.satisfiedAt = satisfiedAt
         self.escalatedTo = escalatedTo
         self.frozen = frozen
+        self.provisional = provisional
+        self.provisionalReason = provisionalReason
     }
 
     public enum CodingKeys: String, CodingKey {
-        case name, title, status, cycle, target, calendar, deadline, used, frozen
+        case name, title, status, cycle, target, calendar, deadline, used, frozen, provisional
+        case provisionalReason = "provisional_reason"
         case startedAt = "started_at"
         case timeLeftMs = "time_left_ms"
         case lateByMs = "late_by_ms"
@@ -159,11 +167,15 @@ public struct EntryView: Codable, Hashable, Sendable {
     public var state: String
     public var ackedBy: String?
     public var ackedAt: String?
+    /// True when the entry's deadline was counted past its calendar's holiday data; nil when not.
+    public var provisional: Bool?
+    /// Why the entry's deadline is provisional; nil when it is not.
+    public var provisionalReason: String?
 
     public init(
         id: Int64, caseId: String, clock: String, cycle: Int, tier: String, kind: String, store: String,
         caseKind: String, dueAt: String, deadline: String, writtenAt: String, lateMs: Int64, state: String,
-        ackedBy: String? = nil, ackedAt: String? = nil
+        ackedBy: String? = nil, ackedAt: String? = nil, provisional: Bool? = nil, provisionalReason: String? = nil
     ) {
         self.id = id
         self.caseId = caseId
@@ -180,10 +192,13 @@ public struct EntryView: Codable, Hashable, Sendable {
         self.state = state
         self.ackedBy = ackedBy
         self.ackedAt = ackedAt
+        self.provisional = provisional
+        self.provisionalReason = provisionalReason
     }
 
     public enum CodingKeys: String, CodingKey {
-        case id, clock, cycle, tier, kind, store, deadline, state
+        case id, clock, cycle, tier, kind, store, deadline, state, provisional
+        case provisionalReason = "provisional_reason"
         case caseId = "case_id"
         case caseKind = "case_kind"
         case dueAt = "due_at"
@@ -210,11 +225,17 @@ public struct HealthView: Codable, Hashable, Sendable {
     public var storeError: String?
     /// Open cases whose clocks are frozen because the policy lacks what they use.
     public var orphanedCases: Int
+    /// Open cases with provisional deadlines, by calendar (`{"office": 2}`); nil when none.
+    public var provisionalCases: [String: Int]?
+    /// Calendars whose holiday data ends soon or has ended; nil when none.
+    public var calendarWarnings: [String]?
 
+    /// An empty `provisionalCases` or `calendarWarnings` is left out of the answer (nil).
     public init(
         status: String, version: String, now: String, activeCases: Int, runningClocks: Int, nextDue: String? = nil,
         nextCase: String? = nil, nextClock: String? = nil, pendingEntries: Int? = nil, overdueCases: Int? = nil,
-        storeError: String? = nil, orphanedCases: Int
+        storeError: String? = nil, orphanedCases: Int, provisionalCases: [String: Int]? = nil,
+        calendarWarnings: [String]? = nil
     ) {
         self.status = status
         self.version = version
@@ -228,6 +249,8 @@ public struct HealthView: Codable, Hashable, Sendable {
         self.overdueCases = overdueCases
         self.storeError = storeError
         self.orphanedCases = orphanedCases
+        self.provisionalCases = provisionalCases?.isEmpty == false ? provisionalCases : nil
+        self.calendarWarnings = calendarWarnings?.isEmpty == false ? calendarWarnings : nil
     }
 
     public enum CodingKeys: String, CodingKey {
@@ -241,6 +264,8 @@ public struct HealthView: Codable, Hashable, Sendable {
         case overdueCases = "overdue_cases"
         case storeError = "store_error"
         case orphanedCases = "orphaned_cases"
+        case provisionalCases = "provisional_cases"
+        case calendarWarnings = "calendar_warnings"
     }
 }
 
@@ -325,6 +350,8 @@ extension ClockView: JSONWritable {
             json.field("frozen", frozen)
             json.field("late_by_ms", lateByMs)
             json.field("name", name)
+            json.field("provisional", provisional)
+            json.field("provisional_reason", provisionalReason)
             json.field("satisfied_at", satisfiedAt)
             json.field("started_at", startedAt)
             json.field("status", status)
@@ -372,6 +399,8 @@ extension EntryView: JSONWritable {
             json.field("id", id)
             json.field("kind", kind)
             json.field("late_ms", lateMs)
+            json.field("provisional", provisional)
+            json.field("provisional_reason", provisionalReason)
             json.field("state", state)
             json.field("store", store)
             json.field("tier", tier)
@@ -384,6 +413,10 @@ extension HealthView: JSONWritable {
     public func write(to json: inout JSONWriter) {
         json.object { json in
             json.field("active_cases", activeCases)
+            if let calendarWarnings {
+                json.key("calendar_warnings")
+                json.array(calendarWarnings) { json, warning in json.string(warning) }
+            }
             json.field("next_case", nextCase)
             json.field("next_clock", nextClock)
             json.field("next_due", nextDue)
@@ -391,6 +424,15 @@ extension HealthView: JSONWritable {
             json.field("orphaned_cases", orphanedCases)
             json.field("overdue_cases", overdueCases)
             json.field("pending_entries", pendingEntries)
+            if let provisionalCases {
+                // {"office": 2}: open cases whose deadlines that calendar's data does not cover.
+                json.key("provisional_cases")
+                json.object { json in
+                    for (calendar, count) in provisionalCases.sorted(by: { $0.key < $1.key }) {
+                        json.field(calendar, count)
+                    }
+                }
+            }
             json.field("running_clocks", runningClocks)
             json.field("status", status)
             json.field("store_error", storeError)

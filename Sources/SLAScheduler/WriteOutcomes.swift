@@ -35,6 +35,8 @@ public struct RecoveryReport: Sendable {
     public var maxLateMillis: Int64
     /// Open cases that use what the policy lacks: their clocks stay frozen.
     public var orphans: OrphanReport
+    /// Deadlines moved by a start on changed rules (or near a calendar's data end).
+    public var recomputed = Recomputation()
 }
 
 // What an idempotency key is stored with: a retried write with the same key must be the same

@@ -18,6 +18,8 @@ extension CaseView {
             clocks: record.clocks.map {
                 var view = ClockView($0, policy: policy, now: now, time: time)
                 view.frozen = engine.frozenReason($0, of: record).map { "the policy lacks its \($0)" }
+                view.provisionalReason = engine.provisionalReason(of: $0)
+                view.provisional = view.provisionalReason.map { _ in true }
                 return view
             },
             events: events?.map { EventView($0, time: time) }, replayed: replayed)
@@ -62,14 +64,17 @@ extension EventView {
 }
 
 extension EntryView {
-    init(_ entry: QueueEntry, time: TimeFormatter) {
+    /// With `policy`, the entry says whether its deadline is provisional (past its calendar's data).
+    init(_ entry: QueueEntry, time: TimeFormatter, policy: Policy? = nil) {
+        let provisionalReason = policy?.provisionalReason(of: entry.escalation)
         self.init(
             id: entry.id, caseId: entry.escalation.caseID, clock: entry.escalation.clock,
             cycle: entry.escalation.cycle, tier: entry.escalation.tier, kind: entry.escalation.kind.rawValue,
             store: entry.store, caseKind: entry.caseKind, dueAt: time.format(entry.escalation.dueAt),
             deadline: time.format(entry.escalation.deadline), writtenAt: time.format(entry.writtenAt),
             lateMs: entry.lateMillis, state: entry.state.rawValue, ackedBy: entry.ackedBy,
-            ackedAt: entry.ackedAt.map(time.format))
+            ackedAt: entry.ackedAt.map(time.format), provisional: provisionalReason.map { _ in true },
+            provisionalReason: provisionalReason)
     }
 }
 

@@ -215,9 +215,11 @@ struct HealthCommand: ParsableCommand {
 
     func run() throws {
         guard let health = try connection.call("GET", "/v1/health", answer: HealthView.self) else { return }
-        // `key: value`, by key, of what the answer holds.
+        // `key: value`, by key, of what the answer holds (a list or a map as Swift prints one).
         let fields: [(HealthView.CodingKeys, String?)] = [
-            (.activeCases, "\(health.activeCases)"), (.nextCase, health.nextCase), (.nextClock, health.nextClock),
+            (.activeCases, "\(health.activeCases)"), (.calendarWarnings, health.calendarWarnings.map { "\($0)" }),
+            (.provisionalCases, health.provisionalCases.map(Self.map)),
+            (.nextCase, health.nextCase), (.nextClock, health.nextClock),
             (.nextDue, health.nextDue), (.now, health.now), (.orphanedCases, "\(health.orphanedCases)"),
             (.overdueCases, health.overdueCases.map(String.init)),
             (.pendingEntries, health.pendingEntries.map(String.init)),
@@ -227,6 +229,11 @@ struct HealthCommand: ParsableCommand {
         for (key, value) in fields.sorted(by: { $0.0.rawValue < $1.0.rawValue }) {
             if let value { print("\(key.rawValue): \(value)") }
         }
+    }
+
+    /// `["office": 2, "store": 1]`: as Swift prints a dictionary, in key order.
+    static func map(_ counts: [String: Int]) -> String {
+        "[" + counts.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "]"
     }
 }
 

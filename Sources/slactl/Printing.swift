@@ -3,7 +3,7 @@ import SLAAPI
 // slad's answers as staff read them in a terminal: aligned tables of what the views hold, "-"
 // where an answer leaves a field out.
 
-/// A case's line and its clocks.
+/// A case's line and its clocks; a provisional deadline is marked `*` and explained below.
 func printCase(_ shown: CaseView) {
     print("\(shown.id)  \(shown.kind)  store \(shown.store)  \(shown.status)" + (shown.overdue ? "  OVERDUE" : ""))
     print(
@@ -21,11 +21,14 @@ func printCase(_ shown: CaseView) {
                     clock.escalatedTo ?? "-",
                 ]
             }))
+    for clock in shown.clocks where clock.provisional != nil {
+        print("* \(clock.name): deadline provisional: \(clock.provisionalReason ?? "-")")
+    }
 }
 
 /// A frozen clock (the policy lacks what it uses) says so where staff look first.
 func clockStatus(_ clock: ClockView) -> String {
-    clock.frozen == nil ? clock.status : "\(clock.status) (FROZEN)"
+    (clock.frozen == nil ? clock.status : "\(clock.status) (FROZEN)") + (clock.provisional == nil ? "" : " *")
 }
 
 /// Queue entries as a table; `header: false` for the pages of `--follow` after the first.

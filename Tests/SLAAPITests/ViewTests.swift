@@ -11,7 +11,8 @@ import Testing
         name: "soft-check", title: "Check / verification (核对)", status: "breached", cycle: 2, target: "30m",
         calendar: "store", startedAt: "2026-11-24T10:00:00.214+08:00", deadline: "2026-11-24T10:30:00.214+08:00",
         timeLeftMs: 1_796_000, lateByMs: 86_400_123, used: 0.123, satisfiedAt: "2026-11-25T10:30:00+08:00",
-        escalatedTo: "hq", frozen: "the policy lacks its calendar 'store'")
+        escalatedTo: "hq", frozen: "the policy lacks its calendar 'store'", provisional: true,
+        provisionalReason: "counted past the holiday data of calendar 'office' (it ends 2026-12-31)")
     static let event = EventView(
         seq: 42, kind: "reacted", at: "2026-11-24T10:05:00+08:00", recordedAt: "2026-11-24T10:06:00.5+08:00",
         actor: "amy via uid 0 (root)", note: "apologised \"at the desk\"\nthen called back / 已回电\ttab \\ done")
@@ -34,7 +35,8 @@ import Testing
         id: 9_007_199_254_740_993, caseId: "C-2", clock: "soft-first-reaction", cycle: 1, tier: "duty-supervisor",
         kind: "breach", store: "S02", caseKind: "soft-complaint", dueAt: "2026-11-22T10:15:52+08:00",
         deadline: "2026-11-22T10:15:52+08:00", writtenAt: "2026-11-24T10:00:00.214+08:00", lateMs: 172_448_000,
-        state: "acknowledged", ackedBy: "amy/li via uid 0 (root)", ackedAt: "2026-11-24T10:01:07.902+08:00")
+        state: "acknowledged", ackedBy: "amy/li via uid 0 (root)", ackedAt: "2026-11-24T10:01:07.902+08:00",
+        provisional: true, provisionalReason: "counted past the holiday data of calendar 'office'")
     static let bareEntry = EntryView(
         id: 1, caseId: "C-1", clock: "c", cycle: 0, tier: "t", kind: "warning", store: "S", caseKind: "k",
         dueAt: "2026-11-22T10:15:52Z", deadline: "2026-11-22T10:15:52Z", writtenAt: "2026-11-22T10:15:52Z", lateMs: 0,
@@ -42,7 +44,9 @@ import Testing
     static let fullHealth = HealthView(
         status: "degraded", version: "0.9.0", now: "2026-11-24T10:00:00+08:00", activeCases: 3, runningClocks: 7,
         nextDue: "2026-11-24T10:15:00+08:00", nextCase: "C-1", nextClock: "soft-first-reaction", pendingEntries: 4,
-        overdueCases: 1, storeError: "disk full: database or disk is full", orphanedCases: 2)
+        overdueCases: 1, storeError: "disk full: database or disk is full", orphanedCases: 2,
+        provisionalCases: ["store": 1, "office": 2],
+        calendarWarnings: ["calendar 'office': holiday data ends 2026-12-31"])
     static let bareHealth = HealthView(
         status: "ok", version: "0.9.0", now: "2026-11-24T10:00:00+08:00", activeCases: 0, runningClocks: 0,
         orphanedCases: 0)
@@ -99,6 +103,15 @@ import Testing
         #expect(
             Self.writtenText(ErrorView(code: "c", message: "m"))
                 == (try Self.foundation(ErrorView(code: "c", message: "m"))))
+    }
+
+    /// Health leaves out what there is none of, as the server always has.
+    @Test func emptyHealthListsAreLeftOut() {
+        let health = HealthView(
+            status: "ok", version: "1", now: "t", activeCases: 0, runningClocks: 0, orphanedCases: 0,
+            provisionalCases: [:], calendarWarnings: [])
+        #expect(health.provisionalCases == nil && health.calendarWarnings == nil)
+        #expect(!Self.writtenText(health).contains("provisional") && !Self.writtenText(health).contains("calendar"))
     }
 
     /// A newer slad may add fields: an older client passes over them instead of failing.
