@@ -117,6 +117,12 @@ let package = Package(
         .testTarget(
             name: "SLAStoreTests",
             dependencies: ["SLAStore", "SLAScheduler", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
+            name: "SLASchedulerTests",
+            dependencies: [
+                "SLAScheduler", "SLAStore", "SLACore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "SLAReportsTests", dependencies: ["SLAReports", "SLACore"]),
         .testTarget(
             name: "SLADeliveryTests", dependencies: ["SLADelivery", "SLAStore", "SLAScheduler"]),
