@@ -7,18 +7,35 @@ import SLAStore
 struct ServiceLog: Sendable {
     let logger: Logger
 
-    /// One committed group: the cases it opened, what the engine did, the entries it wrote (or,
-    /// with `--bench-no-persist`, would have written).
-    func committed(_ group: GroupCommit, written: [QueueEntry], unpersisted: WriteBatch?) {
-        for case .done(let caseID, false) in group.outcomes where group.committed[caseID] == .some(nil) {
-            if let record = group.changed[caseID] { opened(record) }
-        }
-        for effect in group.effects { self.effect(effect, group.changed) }
-        for entry in written { self.entry(entry, group.changed[entry.escalation.caseID]) }
-        if let unpersisted {
-            for escalation in unpersisted.escalations {
-                self.unpersisted(escalation, at: unpersisted.writtenAt, group.changed[escalation.caseID])
+    /// What one committed group did, for the journal: the cases it opened, what the engine did,
+    /// the entries it wrote (or, with `--bench-no-persist`, would have written).
+    struct Commit: Sendable {
+        var opened: [Case] = []
+        var effects: [Effect] = []
+        var written: [QueueEntry] = []
+        var unpersisted: [Escalation] = []
+        var writtenAt: Instant
+        /// The cases as committed, for the fields of each line.
+        var cases: [String: Case] = [:]
+
+        init(_ group: GroupCommit, written: [QueueEntry], unpersisted: WriteBatch?) {
+            for case .done(let caseID, false) in group.outcomes where group.committed[caseID] == .some(nil) {
+                if let record = group.changed[caseID] { opened.append(record) }
             }
+            effects = group.effects
+            self.written = written
+            self.unpersisted = unpersisted?.escalations ?? []
+            writtenAt = unpersisted?.writtenAt ?? group.now
+            cases = group.changed
+        }
+    }
+
+    func committed(_ commit: Commit) {
+        for record in commit.opened { opened(record) }
+        for effect in commit.effects { self.effect(effect, commit.cases) }
+        for entry in commit.written { self.entry(entry, commit.cases[entry.escalation.caseID]) }
+        for escalation in commit.unpersisted {
+            unpersisted(escalation, at: commit.writtenAt, commit.cases[escalation.caseID])
         }
     }
 
