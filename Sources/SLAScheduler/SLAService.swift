@@ -213,6 +213,9 @@ public final class SLAService: @unchecked Sendable {
             return false
         }
         let more = commitGroup(writes, currentEngine)
+        // After the commit, not before: what fell due is never held up by the read-ahead (600
+        // cases every 2 s beside a million clocks took 4 to 11 ms).
+        scheduler.prefetch(clock.now())
         board.publish(currentStatus(readingCold: false))
         return more
     }
@@ -220,7 +223,6 @@ public final class SLAService: @unchecked Sendable {
     /// Applies `writes` and what fell due, commits them in one transaction, then answers and logs.
     private func commitGroup(_ writes: [PendingWrite], _ engine: Engine) -> Bool {
         var group = committer.group(at: clock.now())
-        scheduler.prefetch(group.now)
         for write in writes { group.apply(write, engine, from: scheduler.committed) }
         for case .failed(ServiceError.store(let failure)) in group.outcomes where !failure.retryable {
             log.readFailure(failure, caseID: nil)
@@ -245,6 +247,7 @@ public final class SLAService: @unchecked Sendable {
         scheduler.absorb(group, engine)
         committer.answer(writes, group, source: scheduler.committed)
         if let last = written.last { notifier.published(upTo: last.id) }
+        if !more { notifier.settled() }
         let commit = ServiceLog.Commit(group, written: written, unpersisted: committer.persist ? nil : group.batch)
         logQueue.async { [log] in log.committed(commit) }
         if more, inbox.requestDrain() {
