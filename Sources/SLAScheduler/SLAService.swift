@@ -249,7 +249,7 @@ public final class SLAService: @unchecked Sendable {
         if let last = written.last { notifier.published(upTo: last.id) }
         if !more { notifier.settled() }
         let commit = ServiceLog.Commit(group, written: written, unpersisted: committer.persist ? nil : group.batch)
-        logQueue.async { [log] in log.committed(commit) }
+        if !commit.isEmpty { logQueue.async { [log] in log.committed(commit) } }
         if more, inbox.requestDrain() {
             queueDrain()
         } else if !more {

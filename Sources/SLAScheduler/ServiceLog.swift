@@ -28,6 +28,9 @@ struct ServiceLog: Sendable {
             writtenAt = unpersisted?.writtenAt ?? group.now
             cases = group.changed
         }
+
+        /// Nothing to say (an event that changed no clock, an acknowledgement).
+        var isEmpty: Bool { opened.isEmpty && effects.isEmpty && written.isEmpty && unpersisted.isEmpty }
     }
 
     func committed(_ commit: Commit) {
