@@ -74,6 +74,7 @@ final class DeadlineScheduler {
             if effects.isEmpty {
                 hot[record.id] = record
                 heap.schedule(record.id, at: engine.nextDue(of: record))
+                counters.trackProvisional(record, engine)
             } else {
                 group.add(advanced, committed: record, effects: effects)
             }
@@ -111,6 +112,40 @@ final class DeadlineScheduler {
     /// leaves the old policy in force).
     func frozenCases() throws -> [Case] {
         try orphaned.keys.sorted().compactMap { try hot[$0] ?? store.caseRecord(id: $0) }
+    }
+
+    /// The policy's deadline rules as last recomputed on: a start on others recomputes every open case.
+    static let recomputedRulesKey = "recomputed-deadline-rules"
+
+    /// Recomputes every open case on `engine`'s policy (`Engine.recompute` says the rule) and puts
+    /// in `group` the cases whose clocks moved, with what fell due at once (late). Only when the
+    /// rules differ from those of the last recompute, or at a start near a calendar's data end (to
+    /// count the provisional deadlines, which commits keep counted from then on): else nil.
+    func recompute(_ engine: Engine, atStart: Bool, into group: inout GroupCommit) throws -> Recomputation? {
+        let now = group.now
+        let today =
+            engine.policy.storeCalendar.map { $0.date(of: now) } ?? CivilDate(dayNumber: Int(now.seconds / 86_400))
+        guard
+            try store.daemonState(Self.recomputedRulesKey) != engine.policy.deadlineRulesFingerprint
+                || (atStart && !engine.policy.horizonWarnings(today: today).isEmpty)
+        else { return nil }
+        var result = Recomputation()
+        _ = try store.forEachOpenCase { stored in
+            guard orphaned[stored.id] == nil else { return }
+            let before = hot[stored.id] ?? stored
+            var record = before
+            let recomputed = engine.recompute(&record, now: now)
+            counters.trackProvisional(record, engine)
+            guard record != before else { return }
+            result.add(recomputed)
+            group.add(record, committed: before, effects: recomputed.effects)
+        }
+        return result
+    }
+
+    /// The recompute on `policy`'s rules is committed: a start on the same rules skips the walk.
+    func recordRecomputed(_ policy: Policy) {
+        try? store.setDaemonState(Self.recomputedRulesKey, to: policy.deadlineRulesFingerprint)
     }
 
     /// After a reload: each frozen case that the new policy has everything for runs again.
@@ -173,6 +208,7 @@ final class DeadlineScheduler {
             }
             heap.schedule(id, at: next)
             counters.count(before: group.committed[id] ?? nil, after: record)
+            if let record { counters.trackProvisional(record, engine) }
             hot[id] = next == nil ? nil : record
         }
         sweep(group.now, engine)

@@ -85,7 +85,8 @@ public final class SLAService: @unchecked Sendable {
             let orphans = try scheduler.recover(engine, into: &group)
             let written = try committer.commit(&group, engine.policy)
             scheduler.absorb(group, engine)
-            log.committed(ServiceLog.Commit(group, written: written, unpersisted: nil))
+            log.committed(ServiceLog.Commit(group, engine.policy, written: written, unpersisted: nil))
+            let recomputed = try recomputeOpenCases(engine, atStart: true)
             let timer = DispatchSource.makeTimerSource(queue: queue)
             timer.setEventHandler { [weak self] in
                 guard let self else { return }
@@ -96,7 +97,8 @@ public final class SLAService: @unchecked Sendable {
             board.publish(currentStatus())
             return RecoveryReport(
                 cases: scheduler.counters.openCases, runningClocks: scheduler.counters.runningClocks,
-                lateEntries: written.count, maxLateMillis: written.map(\.lateMillis).max() ?? 0, orphans: orphans)
+                lateEntries: written.count, maxLateMillis: written.map(\.lateMillis).max() ?? 0, orphans: orphans,
+                recomputed: recomputed)
         }
     }
 
@@ -127,8 +129,10 @@ public final class SLAService: @unchecked Sendable {
     /// calendar): then it is refused with what is missing and which cases use it, and the old
     /// policy stays. Running clocks keep their deadlines; new ones follow the new rules. Cases
     /// frozen since start that the new policy has everything for run again (what fell due while
-    /// they were frozen is written at once, late).
-    public func reload(policy: Policy) throws {
+    /// they were frozen is written at once, late). Running clocks then follow the new calendars and
+    /// targets (`Engine.recompute` says the rule): what moved is returned.
+    @discardableResult
+    public func reload(policy: Policy) throws -> Recomputation {
         try queue.sync {
             let old = currentEngine
             let new = Engine(policy: policy)
@@ -143,9 +147,34 @@ public final class SLAService: @unchecked Sendable {
             let frozen = try scheduler.frozenCases()  // before the swap: a failed read keeps the old policy
             engine.withLock { $0 = new }
             scheduler.thaw(frozen, new)
+            // The policy is in force by now: a store that fails here leaves the rules unrecorded,
+            // so the next reload or start recomputes again.
+            var recomputed = Recomputation()
+            do {
+                recomputed = try recomputeOpenCases(new, atStart: false)
+            } catch {
+                log.recomputeFailed(error)
+            }
             scheduler.arm()
             board.publish(currentStatus())
+            return recomputed
         }
+    }
+
+    /// Recomputes the open cases on `engine`'s rules (when they changed; see
+    /// `DeadlineScheduler.recompute`) and commits what moved and what fell due, in one transaction.
+    private func recomputeOpenCases(_ engine: Engine, atStart: Bool) throws -> Recomputation {
+        var group = committer.group(at: clock.now())
+        guard let recomputed = try scheduler.recompute(engine, atStart: atStart, into: &group) else {
+            return Recomputation()
+        }
+        let written = try committer.commit(&group, engine.policy)
+        scheduler.absorb(group, engine)
+        if let last = written.last { notifier.published(upTo: last.id) }
+        let commit = ServiceLog.Commit(group, engine.policy, written: written, unpersisted: nil)
+        logQueue.async { [log] in log.committed(commit) }
+        scheduler.recordRecomputed(engine.policy)
+        return recomputed
     }
 
     // MARK: Writes
@@ -248,7 +277,8 @@ public final class SLAService: @unchecked Sendable {
         committer.answer(writes, group, source: scheduler.committed)
         if let last = written.last { notifier.published(upTo: last.id) }
         if !more { notifier.settled() }
-        let commit = ServiceLog.Commit(group, written: written, unpersisted: committer.persist ? nil : group.batch)
+        let commit = ServiceLog.Commit(
+            group, engine.policy, written: written, unpersisted: committer.persist ? nil : group.batch)
         if !commit.isEmpty { logQueue.async { [log] in log.committed(commit) } }
         if more, inbox.requestDrain() {
             queueDrain()
@@ -317,7 +347,8 @@ public final class SLAService: @unchecked Sendable {
         return ServiceStatus(
             activeCases: scheduler.counters.openCases, runningClocks: scheduler.counters.runningClocks,
             nextDue: next?.due, nextCase: next?.caseID, nextClock: next?.clock, lastFailure: lastFailure?.message,
-            storeFailed: failed != nil, orphanedCases: scheduler.orphaned.count)
+            storeFailed: failed != nil, orphanedCases: scheduler.orphaned.count,
+            provisionalCases: scheduler.counters.provisionalCounts)
     }
 }
 

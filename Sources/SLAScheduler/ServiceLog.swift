@@ -17,8 +17,11 @@ struct ServiceLog: Sendable {
         var writtenAt: Instant
         /// The cases as committed, for the fields of each line.
         var cases: [String: Case] = [:]
+        /// The policy in force: says which deadlines are provisional.
+        var policy: Policy
 
-        init(_ group: GroupCommit, written: [QueueEntry], unpersisted: WriteBatch?) {
+        init(_ group: GroupCommit, _ policy: Policy, written: [QueueEntry], unpersisted: WriteBatch?) {
+            self.policy = policy
             for case .done(let caseID, false) in group.outcomes where group.committed[caseID] == .some(nil) {
                 if let record = group.changed[caseID] { opened.append(record) }
             }
@@ -35,7 +38,7 @@ struct ServiceLog: Sendable {
 
     func committed(_ commit: Commit) {
         for record in commit.opened { opened(record) }
-        for effect in commit.effects { self.effect(effect, commit.cases) }
+        for effect in commit.effects { self.effect(effect, commit.cases, commit.policy) }
         for entry in commit.written { self.entry(entry, commit.cases[entry.escalation.caseID]) }
         for escalation in commit.unpersisted {
             unpersisted(escalation, at: commit.writtenAt, commit.cases[escalation.caseID])
@@ -66,14 +69,16 @@ struct ServiceLog: Sendable {
         logger.info("\(record.id) opened: \(record.kind) at \(record.opening.store); \(clocks)", metadata: metadata)
     }
 
-    private func effect(_ effect: Effect, _ cases: [String: Case]) {
+    private func effect(_ effect: Effect, _ cases: [String: Case], _ policy: Policy) {
         switch effect {
         case .clockStarted(let caseID, let clock, _, let deadline),
             .clockRestarted(let caseID, let clock, _, let deadline):
-            guard logger.logLevel <= .debug else { return }
-            var metadata = fields(caseID, cases[caseID], clock: clock)
-            metadata["sla_due"] = "\(deadline)"
-            logger.debug("\(caseID) \(clock) running, due \(deadline)", metadata: metadata)
+            if logger.logLevel <= .debug {
+                var metadata = fields(caseID, cases[caseID], clock: clock)
+                metadata["sla_due"] = "\(deadline)"
+                logger.debug("\(caseID) \(clock) running, due \(deadline)", metadata: metadata)
+            }
+            provisional(caseID, cases[caseID], clock, deadline, policy)
         case .clockMet(let caseID, let clock, _, let lateBy):
             var metadata = fields(caseID, cases[caseID], clock: clock)
             metadata["message_id"] = "\(MessageID.clockMet)"
@@ -85,9 +90,24 @@ struct ServiceLog: Sendable {
             var metadata = fields(caseID, cases[caseID], clock: clock)
             metadata["sla_due"] = "\(deadline)"
             logger.info("\(caseID) \(clock) resumed, due \(deadline)", metadata: metadata)
+            provisional(caseID, cases[caseID], clock, deadline, policy)
         case .clockCancelled, .escalation:
             break  // escalations are logged once written, from the queue entry
         }
+    }
+
+    /// A deadline counted past its calendar's holiday data: said at warning, with what to do.
+    private func provisional(_ caseID: String, _ record: Case?, _ clock: String, _ deadline: Instant, _ policy: Policy)
+    {
+        guard let calendar = policy.clock(named: clock).flatMap({ policy.calendars[$0.calendar] }),
+            let reason = calendar.provisionalReason(from: deadline, to: deadline)
+        else { return }
+        var metadata = fields(caseID, record, clock: clock)
+        metadata["message_id"] = "\(MessageID.deadlineProvisional)"
+        metadata["sla_due"] = "\(deadline)"
+        logger.warning(
+            "\(caseID) \(clock) due \(deadline) is provisional: \(reason); add the next year's holiday file and reload",
+            metadata: metadata)
     }
 
     private func entry(_ entry: QueueEntry, _ record: Case?) {
@@ -161,6 +181,10 @@ struct ServiceLog: Sendable {
         if let caseID { metadata["sla_case"] = "\(caseID)" }
         let what = caseID.map { "\($0) cannot be read, its clocks are not run" } ?? "a write was refused"
         logger.critical("store read failed (\(what)): \(failure.message)", metadata: metadata)
+    }
+
+    func recomputeFailed(_ error: Error) {
+        logger.error("deadlines not recomputed on the new policy (the next reload or start will): \(error)")
     }
 
     func unreadableOpenCases(_ ids: [String]) {

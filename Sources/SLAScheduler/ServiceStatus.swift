@@ -14,6 +14,8 @@ public struct ServiceStatus: Sendable, Codable {
     public var storeFailed: Bool
     /// Open cases with frozen clocks: they use what the policy lacks.
     public var orphanedCases: Int
+    /// Open cases with a provisional deadline, by calendar (its holiday data ends before it).
+    public var provisionalCases: [String: Int] = [:]
 }
 
 /// Open cases and running clocks in all, kept up to date from each committed change (counting a
@@ -21,6 +23,8 @@ public struct ServiceStatus: Sendable, Codable {
 struct CaseCounters {
     var openCases = 0
     var runningClocks = 0
+    /// Open cases with a provisional deadline (past a calendar's holiday data), by calendar.
+    private(set) var provisional: [String: Set<String>] = [:]
 
     /// One case committed: `before` as it was (nil: new), `after` as it is now (nil: gone).
     mutating func count(before: Case?, after: Case?) {
@@ -29,6 +33,21 @@ struct CaseCounters {
             (after.map { $0.status != .closed } == true ? 1 : 0)
             - (before.map { $0.status != .closed } == true ? 1 : 0)
     }
+
+    /// Keeps count of the open cases whose deadlines are provisional, by calendar (health says so).
+    mutating func trackProvisional(_ record: Case, _ engine: Engine) {
+        let calendars = Set(
+            engine.provisionalClocks(of: record).compactMap { engine.policy.clock(named: $0.clock)?.calendar })
+        for name in Set(provisional.keys).union(calendars) {
+            if calendars.contains(name) && record.status != .closed {
+                provisional[name, default: []].insert(record.id)
+            } else {
+                provisional[name]?.remove(record.id)
+            }
+        }
+    }
+
+    var provisionalCounts: [String: Int] { provisional.filter { !$0.value.isEmpty }.mapValues(\.count) }
 }
 
 /// The status as of the last commit, start, reload or heartbeat, readable from any thread: health

@@ -88,6 +88,8 @@ struct Slad: ParsableCommand {
         deliverer.start()
         let retention = RetentionJob(service: service, logger: logger)
         retention.start()
+        let horizonWatch = HorizonWatch(service: service, logger: logger)
+        horizonWatch.start()
         let listeners = try await startListeners(Routes(service: service, version: SLACoreVersion.string), logger)
 
         let statusLine: @Sendable (ServiceStatus) -> String = { status in
@@ -110,6 +112,7 @@ struct Slad: ParsableCommand {
                 .init(service: StopOnShutdown(name: "delivery") { deliverer.stop() }),
                 .init(service: StopOnShutdown(name: "scheduler") { service.stop() }),
                 .init(service: StopOnShutdown(name: "retention") { retention.stop() }),
+                .init(service: StopOnShutdown(name: "horizon") { horizonWatch.stop() }),
                 .init(service: HeartbeatService(service: service, statusLine: statusLine)),
             ]
             + listeners.all.map { name, listener in

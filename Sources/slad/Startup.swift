@@ -57,6 +57,9 @@ extension Slad {
             level: report.lateEntries > 0 ? .notice : .info,
             "\(recovered)\(report.lateEntries) entries fell due while slad was down, written late (max \(report.maxLateMillis) ms)",
             metadata: ["message_id": "\(MessageID.recovered)", "sla_late_entries": "\(report.lateEntries)"])
+        if !report.recomputed.moves.isEmpty || !report.recomputed.effects.isEmpty {
+            HorizonWatch.logRecomputed(report.recomputed, why: "at start, on changed rules", logger: logger)
+        }
         for line in report.orphans.lines {
             let advice = "put it back in \(policy) and reload, or close the cases"
             logger.critical(
@@ -116,10 +119,12 @@ extension PolicyFile {
     static func reload(_ path: String, into service: SLAService, logger: Logger) -> Policy? {
         do {
             let policy = try load(path)
-            try service.reload(policy: policy)
+            let recomputed = try service.reload(policy: policy)
             logger.notice(
                 "policy reloaded from \(path): \(policy.clocks.count) clocks",
                 metadata: ["message_id": "\(MessageID.policyReloaded)"])
+            HorizonWatch.logRecomputed(recomputed, why: "on reload", logger: logger)
+            HorizonWatch.warn(policy, logger: logger)
             return policy
         } catch {
             logger.error(

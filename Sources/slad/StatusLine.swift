@@ -14,6 +14,9 @@ enum StatusLine {
         }
         if let pending { line += ", \(pending) entries pending" }
         if status.orphanedCases > 0 { line += "; \(status.orphanedCases) cases frozen: the policy lacks what they use" }
+        for (calendar, count) in status.provisionalCases.sorted(by: { $0.key < $1.key }) {
+            line += "; \(count) cases PROVISIONAL: calendar \(calendar) lacks holiday data"
+        }
         if let failure = status.lastFailure {
             line += status.storeFailed ? "; STORE FAILED: \(failure)" : "; STORE FAILING: \(failure)"
         }
