@@ -10,7 +10,7 @@ CATALOGDIR = $(PREFIX)/lib/systemd/catalog
 DOCDIR = $(PREFIX)/share/doc/slad
 RELEASE_FLAGS = -c release --static-swift-stdlib
 STATE_DIR ?= $(CURDIR)/var
-APT_PACKAGES = tzdata sqlite3 libsqlite3-dev libsystemd-dev libcurl4-openssl-dev pkg-config curl python3 systemd util-linux
+APT_PACKAGES = tzdata sqlite3 libsqlite3-dev libsystemd-dev libcurl4-openssl-dev pkg-config curl python3 systemd util-linux msmtp
 
 .PHONY: deps build release test lint format run demo hint install uninstall systemd-check clean bench bench-quick
 
@@ -100,6 +100,7 @@ install: release
 	  systemd/slad-report.service > $(DESTDIR)$(UNITDIR)/slad-report.service
 	install -m644 systemd/slad-report.timer $(DESTDIR)$(UNITDIR)/slad-report.timer
 	install -Dm644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -m644 docs/channels*.md systemd/slad.service.d/network-delivery.conf $(DESTDIR)$(DOCDIR)/
 	install -Dm644 config/policy.toml $(DESTDIR)$(DOCDIR)/policy.toml.default
 	@if [ -e $(DESTDIR)/etc/slad/policy.toml ]; then echo "kept the existing /etc/slad/policy.toml"; \
 	else install -Dm644 config/policy.toml $(DESTDIR)/etc/slad/policy.toml; fi
