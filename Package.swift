@@ -135,6 +135,12 @@ let package = Package(
         .testTarget(
             name: "SLAStoreTests",
             dependencies: ["SLAStore", "SLAScheduler", "SLAAPI", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
+            name: "SLASchedulerTests",
+            dependencies: [
+                "SLAScheduler", "SLAStore", "SLACore", "SLAAPI", "SLAMessageIDs",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "SLAReportsTests", dependencies: ["SLAReports", "SLACore"]),
         .testTarget(
             name: "SLADeliveryTests",

@@ -45,16 +45,18 @@ struct DeadlineHeap {
         return (due, top.caseID)
     }
 
-    /// Removes and returns every case due at or before `now`.
-    mutating func popDue(_ now: Instant) -> [String] {
+    /// Removes and returns the cases due at or before `now`, earliest first, at most `limit` of
+    /// them; `more` says whether some are left due.
+    mutating func popDue(_ now: Instant, limit: Int = .max) -> (ids: [String], more: Bool) {
         var due: [String] = []
         while let top = heap.min, top.due <= now.millis {
+            if due.count == limit { return (due, earliest().map { $0 <= now } ?? false) }
             heap.removeMin()
             if scheduled[top.caseID] == top.due {
                 scheduled[top.caseID] = nil
                 due.append(top.caseID)
             }
         }
-        return due
+        return (due, false)
     }
 }

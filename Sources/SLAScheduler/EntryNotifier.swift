@@ -1,47 +1,61 @@
 import Foundation
+import Synchronization
 
-/// Wakes `slactl escalations --follow` long-polls when new queue entries are written.
-///
-/// Unchecked: every field is behind `lock`.
-public final class EntryNotifier: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lastID: Int64 = 0
-    private var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
-    private var subscribers: [@Sendable () -> Void] = []
+/// Tells who waits for new queue entries that some were written: `slactl escalations --follow`
+/// long-polls at once, after every commit; subscribers (delivery) once the scheduler has written
+/// all that fell due. A burst is committed in slices, and each push of delivery is a write that
+/// would wait for the store's writer between them.
+public final class EntryNotifier: Sendable {
+    private struct State {
+        var lastID: Int64 = 0
+        var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
+        var subscribers: [@Sendable () -> Void] = []
+        /// Entries were published since the subscribers were last called.
+        var subscribersOwed = false
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
-    /// Calls `body` (on the scheduler's queue: keep it short) whenever entries are written.
+    /// Calls `body` (on the scheduler's queue: keep it short) whenever entries were written.
     public func subscribe(_ body: @escaping @Sendable () -> Void) {
-        lock.withLock { subscribers.append(body) }
+        state.withLock { $0.subscribers.append(body) }
     }
 
+    /// Entries up to `id` are committed: long polls return now; subscribers are owed a call.
     func published(upTo id: Int64) {
-        lock.lock()
-        lastID = max(lastID, id)
-        let woken = waiters
-        waiters.removeAll()
-        let callbacks = subscribers
-        lock.unlock()
-        for continuation in woken.values { continuation.resume() }
+        let woken = state.withLock { state in
+            state.lastID = max(state.lastID, id)
+            state.subscribersOwed = true
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
+        }
+        for continuation in woken { continuation.resume() }
+    }
+
+    /// Nothing more is due: the subscribers are called if entries were published since last time.
+    func settled() {
+        let callbacks = state.withLock { state in
+            defer { state.subscribersOwed = false }
+            return state.subscribersOwed ? state.subscribers : []
+        }
         for callback in callbacks { callback() }
     }
 
     /// The newest entry id published since start (0 before the first).
-    public var lastPublishedID: Int64 { lock.withLock { lastID } }
+    public var lastPublishedID: Int64 { state.withLock { $0.lastID } }
 
     /// Returns when an entry with an id above `afterID` exists, or after `timeout` seconds.
     public func wait(after afterID: Int64, timeout: Double) async {
         let key = UUID()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            lock.lock()
-            if lastID > afterID {
-                lock.unlock()
-                continuation.resume()
-                return
+            let waiting = state.withLock { state in
+                guard state.lastID <= afterID else { return false }
+                state.waiters[key] = continuation
+                return true
             }
-            waiters[key] = continuation
-            lock.unlock()
+            guard waiting else { return continuation.resume() }
             DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [weak self] in
                 self?.resume(key)
             }
@@ -49,9 +63,6 @@ public final class EntryNotifier: @unchecked Sendable {
     }
 
     private func resume(_ key: UUID) {
-        lock.lock()
-        let continuation = waiters.removeValue(forKey: key)
-        lock.unlock()
-        continuation?.resume()
+        state.withLock { $0.waiters.removeValue(forKey: key) }?.resume()
     }
 }

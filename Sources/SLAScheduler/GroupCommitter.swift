@@ -1,0 +1,74 @@
+import SLACore
+import SLAStore
+
+/// Pending writes → one transaction → answers. Takes every write waiting and whatever fell due as
+/// one `GroupCommit`, writes it in a single transaction (one fsync for them all), and only then
+/// answers the writers. A commit that fails keeps nothing: its writers are refused, and the case
+/// numbers it took are given again.
+///
+/// Owned by the scheduler's queue, like everything it is handed.
+final class GroupCommitter {
+    let store: Store
+    /// False only for benchmarks (`slad --bench-no-persist`): a commit writes nothing.
+    let persist: Bool
+    private let clock: WallClock
+    /// The last case number committed.
+    private(set) var sequence: Int64 = 0
+
+    init(store: Store, clock: WallClock, persist: Bool) {
+        self.store = store
+        self.clock = clock
+        self.persist = persist
+    }
+
+    /// Reads where case numbering goes on.
+    func recover() throws {
+        sequence = try store.lastCaseSequence()
+    }
+
+    /// A new group at `now`, numbering cases after the last one committed.
+    func group(at now: Instant) -> GroupCommit {
+        GroupCommit(now: now, sequence: sequence)
+    }
+
+    /// Commits `group` in one transaction, stamped now (the engine's work is done), and returns
+    /// the queue entries it wrote. Throws the store's failure, with nothing kept.
+    func commit(_ group: inout GroupCommit, _ policy: Policy) throws -> [QueueEntry] {
+        let batch = group.sealed(policy, writtenAt: clock.now())
+        do {
+            let written = persist ? try store.commit(batch) : []
+            sequence = group.sequence
+            return written
+        } catch {
+            throw StoreFailure(error)
+        }
+    }
+
+    /// Answers each write with what it came to; with `refusal` (the commit failed), every write
+    /// not refused already gets that. The writers' completions run on this queue.
+    func answer(_ writes: [PendingWrite], _ group: GroupCommit, source: CommittedCases, refusal: Error? = nil) {
+        for (write, outcome) in zip(writes, group.outcomes) {
+            var failure: Error?
+            if case .failed(let error) = outcome { failure = error } else { failure = refusal }
+            switch write {
+            case .ack(let ack, let done):
+                if let failure {
+                    done(.failure(failure))
+                } else {
+                    let read = Result { try store.entry(id: ack.entryID) }
+                    done(read.mapError { ($0 as? StoreFailure).map(ServiceError.store) ?? $0 })
+                }
+            case .open(_, let done), .event(_, _, let done):
+                if let failure {
+                    done(.failure(failure))
+                } else if case .done(let caseID, let replayed) = outcome {
+                    if let record = (try? group.current(caseID, from: source)) ?? nil {
+                        done(.success(WriteResult(record: record, replayed: replayed)))
+                    } else {
+                        done(.failure(ServiceError.rule(.unknownCase(caseID))))
+                    }
+                }
+            }
+        }
+    }
+}

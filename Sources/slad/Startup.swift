@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NIOCore
+import SLACore
+import SLAMessageIDs
+import SLAPolicyFile
+import SLAScheduler
+import SLAServer
+import SLAStore
+import SLASystemd
+
+/// The steps of slad's start, in the order `serve` takes them. A step that cannot go on says why
+/// in the journal and to systemd, and exits with a sysexits code.
+extension Slad {
+    /// The journal under systemd, else stderr, at the level asked for.
+    func bootstrapLogging() -> Logger {
+        let target = JournalLogHandler.Target(rawValue: logTarget) ?? JournalLogHandler.automaticTarget()
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = JournalLogHandler(label: label, target: target)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: "slad")
+    }
+
+    func loadPolicy(_ logger: Logger) throws -> Policy {
+        do {
+            return try PolicyFile.load(policy)
+        } catch {
+            logger.critical(
+                "policy refused, not starting:\n\(error)", metadata: ["message_id": "\(MessageID.policyRefused)"])
+            SystemdNotify.failed(errno: EINVAL, status: "policy refused: \(policy)")
+            throw ExitCode(78)  // EX_CONFIG
+        }
+    }
+
+    func openStore(_ logger: Logger) throws -> Store {
+        let directory = stateDir ?? ProcessInfo.processInfo.environment["STATE_DIRECTORY"] ?? "/var/lib/slad"
+        // A schema upgrade runs here: v6 rebuilt the event index of 3,000,000 events in about 10 s.
+        SystemdNotify.extendTimeout(seconds: 120)
+        do {
+            return try Store(directory: directory)
+        } catch {
+            logger.critical("cannot open the store in \(directory): \(error)")
+            SystemdNotify.failed(errno: EIO, status: "cannot open the store in \(directory)")
+            throw ExitCode(73)  // EX_CANTCREAT
+        }
+    }
+
+    /// Starts the scheduler on what the store holds, and says what it found.
+    func recover(_ service: SLAService, _ logger: Logger) throws {
+        SystemdNotify.extendTimeout(seconds: 120)  // recovery of a large store takes a while
+        let report = try service.start()
+        let recovered = "recovered \(report.cases) cases and \(report.runningClocks) running clocks; "
+        logger.log(
+            level: report.lateEntries > 0 ? .notice : .info,
+            "\(recovered)\(report.lateEntries) entries fell due while slad was down, written late (max \(report.maxLateMillis) ms)",
+            metadata: ["message_id": "\(MessageID.recovered)", "sla_late_entries": "\(report.lateEntries)"])
+        if !report.recomputed.moves.isEmpty || !report.recomputed.effects.isEmpty {
+            HorizonWatch.logRecomputed(report.recomputed, why: "at start, on changed rules", logger: logger)
+        }
+        for line in report.orphans.lines {
+            let advice = "put it back in \(policy) and reload, or close the cases"
+            logger.critical(
+                "\(line): the policy lacks it, so their clocks are frozen (resolved and closed still work); \(advice)",
+                metadata: ["message_id": "\(MessageID.casesOrphaned)"])
+        }
+    }
+
+    /// The API's listeners, each named for the group's logs.
+    struct Listeners {
+        var all: [(name: String, listener: APIListener)] = []
+        /// True when slad bound the socket path itself (not passed by systemd): it removes it on exit.
+        var boundSocketPath = false
+    }
+
+    /// The Unix socket (passed by systemd, or bound at `--socket`), and TCP with `--listen`.
+    func startListeners(_ routes: Routes, _ logger: Logger) async throws -> Listeners {
+        var listeners = Listeners()
+        let inherited = SystemdNotify.listenFDs().first
+        let endpoint: APIListener.Endpoint
+        if let inherited {
+            endpoint = .inherited(inherited)
+        } else {
+            try SocketPath.prepare(socket)
+            endpoint = .path(socket)
+            listeners.boundSocketPath = true
+        }
+        let idle = TimeAmount.seconds(Int64(max(1, idleTimeout)))
+        let unix = try await APIListener.start(
+            router: routes.router(), endpoint: endpoint, idleTimeout: idle, logger: logger)
+        listeners.all.append(("listener", unix))
+        if let listen, let address = TCPAddress(listen) {
+            guard let tokenFile, let token = TCPAddress.token(at: tokenFile) else {
+                logger.critical("--listen needs --token-file with a non-empty token: refusing to serve TCP without one")
+                SystemdNotify.failed(errno: EINVAL, status: "--listen without a token file")
+                throw ExitCode(78)
+            }
+            let tcp = try await APIListener.start(
+                router: routes.router(), endpoint: .tcp(host: address.host, port: address.port, token: token),
+                idleTimeout: idle, logger: logger)
+            listeners.all.append(("tcp", tcp))
+            logger.notice("also serving on TCP \(listen), bearer token required")
+        }
+        logger.notice(inherited.map { "serving on the socket systemd passed (fd \($0))" } ?? "serving on \(socket)")
+        return listeners
+    }
+}
+
+/// The policy file, parsed in isolation first (see SLAPolicyFile), and reloaded on SIGHUP.
+extension PolicyFile {
+    static func load(_ path: String) throws -> Policy {
+        try load(path, childArguments: ["--check-policy-stdin"])
+    }
+
+    /// SIGHUP: a valid policy replaces the old one; a broken one is refused and the old one stays.
+    @discardableResult
+    static func reload(_ path: String, into service: SLAService, logger: Logger) -> Policy? {
+        do {
+            let policy = try load(path)
+            let recomputed = try service.reload(policy: policy)
+            logger.notice(
+                "policy reloaded from \(path): \(policy.clocks.count) clocks",
+                metadata: ["message_id": "\(MessageID.policyReloaded)"])
+            HorizonWatch.logRecomputed(recomputed, why: "on reload", logger: logger)
+            HorizonWatch.warn(policy, logger: logger)
+            return policy
+        } catch {
+            logger.error(
+                "policy refused, the old one stays in force:\n\(error)",
+                metadata: ["message_id": "\(MessageID.policyRefused)"])
+            return nil
+        }
+    }
+}
