@@ -17,9 +17,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
@@ -34,13 +36,22 @@ let package = Package(
         // The durable store: event log, case and clock state, escalation queue (SQLite via GRDB).
         .target(
             name: "SLAStore",
-            dependencies: ["SLACore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["SLACore", "SLAMetrics", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // What slad measures (swift-metrics), under Prometheus names, and their text exposition.
+        // Below every module that records: it knows counts and durations, not slad's types.
+        .target(
+            name: "SLAMetrics",
+            dependencies: [
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
         ),
         // One heap of deadlines, one Dispatch timer, and the service that ties engine and store.
         .target(
             name: "SLAScheduler",
             dependencies: [
-                "SLACore", "SLAStore",
+                "SLACore", "SLAStore", "SLAMetrics",
                 .product(name: "Collections", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -53,14 +64,15 @@ let package = Package(
         .target(
             name: "SLADelivery",
             dependencies: [
-                "SLACore", "SLAStore", "SLAScheduler", "SLAProcess", .product(name: "Logging", package: "swift-log"),
+                "SLACore", "SLAStore", "SLAScheduler", "SLAProcess", "SLAMetrics",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The local HTTP+JSON API on a Unix socket (bound, or passed by socket activation).
         .target(
             name: "SLAServer",
             dependencies: [
-                "SLACore", "SLAScheduler", "SLAStore", "SLAReports",
+                "SLACore", "SLAScheduler", "SLAStore", "SLAReports", "SLAMetrics",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -82,6 +94,7 @@ let package = Package(
             name: "slad",
             dependencies: [
                 "SLACore", "SLAStore", "SLAScheduler", "SLAServer", "SLASystemd", "SLADelivery", "SLAPolicyFile",
+                "SLAMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -120,6 +133,7 @@ let package = Package(
         .testTarget(name: "SLAReportsTests", dependencies: ["SLAReports", "SLACore"]),
         .testTarget(
             name: "SLADeliveryTests", dependencies: ["SLADelivery", "SLAStore", "SLAScheduler"]),
+        .testTarget(name: "SLAMetricsTests", dependencies: ["SLAMetrics"]),
         .testTarget(
             name: "SLASystemdTests", dependencies: ["SLASystemd", .product(name: "Logging", package: "swift-log")]),
     ]

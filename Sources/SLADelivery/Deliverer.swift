@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import SLACore
+import SLAMetrics
 import SLAScheduler
 import SLAStore
 
@@ -119,6 +120,7 @@ public final class Deliverer: @unchecked Sendable {
             logger.error("delivery: cannot record an attempt: \(error)")
             return
         }
+        DeliveryMetrics.attempt(due.route, error != nil, retryAt != nil, late: clock.now() - due.entry.escalation.dueAt)
         let escalation = due.entry.escalation
         let metadata: Logger.Metadata = [
             "sla_case": "\(escalation.caseID)", "sla_clock": "\(escalation.clock)", "sla_tier": "\(escalation.tier)",

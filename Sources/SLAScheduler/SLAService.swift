@@ -194,6 +194,7 @@ public final class SLAService: @unchecked Sendable {
             Self.catchUp(&batch, engine.policy)
             batch.writtenAt = clock.now()
             let written = try store.commit(batch)
+            CommitMetrics.record(effects: [], entries: written, kindOf: { _ in nil })
             for entry in written { log(entry) }
             let timer = DispatchSource.makeTimerSource(queue: queue)
             timer.setEventHandler { [weak self] in
@@ -460,7 +461,7 @@ public final class SLAService: @unchecked Sendable {
         batch.writtenAt = clock.now()
         let written: [QueueEntry]
         do {
-            written = persist ? try store.commit(batch) : []
+            written = persist ? try CommitMetrics.commit(batch, writes: writes.count, to: store) : []
             lastFailure = nil
         } catch {
             // Back to the committed state: nothing answered, nothing logged.
@@ -495,6 +496,7 @@ public final class SLAService: @unchecked Sendable {
                 - (before.map { $0.status != .closed } == true ? 1 : 0)
         }
         reply(writes, outcomes)
+        CommitMetrics.record(effects: effects, entries: written, kindOf: { cases[$0]?.kind })
         for case .done(let caseID, false) in outcomes where originals[caseID] == .some(nil) { logOpened(caseID) }
         for effect in effects { log(effect) }
         for entry in written { log(entry) }

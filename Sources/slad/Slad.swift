@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import SLACore
 import SLADelivery
+import SLAMetrics
 import SLAPolicyFile
 import SLAScheduler
 import SLAServer
@@ -27,6 +28,11 @@ struct Slad: ParsableCommand {
     var listen: String?
     @Option(help: "The bearer token TCP clients must send (required with --listen; never logged).")
     var tokenFile: String?
+    @Option(
+        help: ArgumentHelp(
+            "Serve GET /metrics (Prometheus) alone, without a token, on PORT (loopback) or HOST:PORT (off by default).",
+            valueName: "address"))
+    var metricsListen: String?
     @Option(help: "Seconds before a connection that sends nothing is closed.") var idleTimeout = 30
     @Flag(help: .hidden) var checkPolicyStdin = false
     @Flag(help: .hidden) var benchNoPersist = false
@@ -40,6 +46,9 @@ struct Slad: ParsableCommand {
         }
         if let listen, TCPAddress(listen) == nil {
             throw ValidationError("--listen must be HOST:PORT, such as 0.0.0.0:8470")
+        }
+        if let metricsListen, TCPAddress(metrics: metricsListen) == nil {
+            throw ValidationError("--metrics-listen must be PORT or HOST:PORT, such as 9470 or 127.0.0.1:9470")
         }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be trace, debug, info, notice, warning, error or critical")
@@ -85,6 +94,7 @@ struct Slad: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "slad")
+        SLAMetrics.bootstrap(version: SLACoreVersion.string)
 
         let loadedPolicy: Policy
         do {
@@ -152,6 +162,13 @@ struct Slad: ParsableCommand {
                 idleTimeout: idle, logger: logger)
             logger.notice("also serving on TCP \(listen), bearer token required")
         }
+        var metricsListener: APIListener?
+        if let metricsListen, let address = TCPAddress(metrics: metricsListen) {
+            metricsListener = try await APIListener.start(
+                router: routes.metricsRouter(), endpoint: .openTCP(host: address.host, port: address.port),
+                idleTimeout: idle, logger: logger)
+            logger.notice("serving /metrics on TCP \(address.host):\(address.port)")
+        }
         logger.notice(
             inherited != nil ? "serving on the socket systemd passed (fd \(inherited!))" : "serving on \(socket)")
 
@@ -178,6 +195,9 @@ struct Slad: ParsableCommand {
             .init(service: StopOnShutdown(name: "listener") { await listener.stop() }),
         ]
         if let tcpListener { services.append(.init(service: StopOnShutdown(name: "tcp") { await tcpListener.stop() })) }
+        if let metricsListener {
+            services.append(.init(service: StopOnShutdown(name: "metrics") { await metricsListener.stop() }))
+        }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
         shutdown.set(group)
         try await group.run()
@@ -198,11 +218,13 @@ extension PolicyFile {
         do {
             let policy = try load(path)
             try service.reload(policy: policy)
+            PolicyMetrics.reloaded(ok: true)
             logger.notice(
                 "policy reloaded from \(path): \(policy.clocks.count) clocks",
                 metadata: ["message_id": "\(MessageID.policyReloaded)"])
             return policy
         } catch {
+            PolicyMetrics.reloaded(ok: false)
             logger.error(
                 "policy refused, the old one stays in force:\n\(error)",
                 metadata: ["message_id": "\(MessageID.policyRefused)"])
@@ -309,6 +331,11 @@ struct TCPAddress {
         else { return nil }
         self.host = String(text[..<colon])
         self.port = port
+    }
+
+    /// `--metrics-listen`: HOST:PORT, or a PORT alone on loopback.
+    init?(metrics text: String) {
+        self.init(Int(text) != nil ? "127.0.0.1:" + text : text)
     }
 
     /// The token, trimmed; nil when the file is missing or empty.

@@ -1,0 +1,86 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import SLACore
+import SLAMetrics
+import SLAScheduler
+import SLAStore
+
+/// `GET /metrics`: Prometheus' text format. The gauges of slad's state are set here, at the
+/// scrape, from the scheduler's published status and a few store counts; counters and histograms
+/// are recorded where things happen (see SLAMetrics).
+struct MetricsPage: Sendable {
+    let service: SLAService
+    let clock: WallClock
+    let kindCounts = KindCountCache()
+
+    func render() -> APIResponse {
+        let status = service.snapshot()
+        let store = service.store
+        let policy = service.policy
+        StatusGauges.set(
+            frozenCases: status.orphanedCases, pendingEntries: try? store.pendingEntryCount(),
+            nextDueMillis: status.nextDue?.millis, storeFailing: status.lastFailure != nil,
+            storeFailed: status.storeFailed)
+        if let counts = kindCounts.counts(store: store, kinds: policy.kinds.keys) {
+            StatusGauges.set(kinds: counts)
+        }
+        if let pending = try? store.pendingDeliveriesByRoute() {
+            let routes = policy.delivery.routes.map { ($0.name, 0) }
+            StatusGauges.set(pendingDeliveries: pending.merging(routes) { found, _ in found })
+        }
+        let now = clock.now()
+        for (name, calendar) in policy.calendars {
+            guard let last = Self.lastCoveredDate(of: calendar) else { continue }
+            StatusGauges.set(holidayDataDaysLeft: last.dayNumber - calendar.date(of: now).dayNumber, calendar: name)
+        }
+        var response = APIResponse(
+            status: .ok, contentType: Exposition.contentType, body: ByteBuffer(bytes: Exposition.render()))
+        response.headers.add(name: "cache-control", value: "no-store")
+        return response
+    }
+
+    /// The last day a calendar's holiday data speaks for: the end of the latest year its closed
+    /// dates and make-up working days name (a year's holidays are published as a whole). Nil for
+    /// a calendar without such dates: its weekly hours are all it needs.
+    static func lastCoveredDate(of calendar: BusinessCalendar) -> CivilDate? {
+        guard let latest = calendar.closedDates.union(calendar.extraOpenDates).max() else { return nil }
+        return CivilDate(year: latest.components.year, month: 12, day: 31)
+    }
+}
+
+/// Open cases, running and paused clocks by case kind. Clock states live in each case's encoded
+/// row, so counting them reads every open case: the count is kept and taken again only once the
+/// time since the last one is 50 times what it cost (10 s at least), which keeps the walk under
+/// 2% of one reader thread however many cases are open.
+final class KindCountCache: Sendable {
+    private struct Taken {
+        var counts: [String: StatusGauges.KindCounts]
+        var at: ContinuousClock.Instant
+        var cost: Duration
+    }
+
+    private let taken = NIOLockedValueBox<Taken?>(nil)
+    static let minimumAge = Duration.seconds(10)
+
+    /// Every kind of `kinds` is in the result (0 when it has no open case).
+    func counts(store: Store, kinds: some Sequence<String>) -> [String: StatusGauges.KindCounts]? {
+        taken.withLockedValue { taken in
+            let now = ContinuousClock.now
+            if let last = taken, now - last.at < max(Self.minimumAge, last.cost * 50) { return last.counts }
+            var counts = Dictionary(uniqueKeysWithValues: kinds.map { ($0, StatusGauges.KindCounts()) })
+            do {
+                try store.forEachOpenCase { record in
+                    counts[record.kind, default: .init()].openCases += 1
+                    counts[record.kind, default: .init()].runningClocks += record.runningClockCount
+                    let paused = record.clocks.filter { $0.status == .paused }.count
+                    counts[record.kind, default: .init()].pausedClocks += paused
+                }
+            } catch {
+                return taken?.counts
+            }
+            taken = Taken(counts: counts, at: now, cost: ContinuousClock.now - now)
+            return counts
+        }
+    }
+}
