@@ -13,7 +13,7 @@ public enum MetricName: String, CaseIterable, Sendable {
     case nextDeadline = "slad_next_deadline_timestamp_seconds"
     case storeFailing = "slad_store_failing"
     case storeFailed = "slad_store_failed"
-    case holidayDataDaysLeft = "slad_calendar_holiday_data_days_left"
+    case holidayDataEnd = "slad_calendar_holiday_data_end_timestamp_seconds"
     case buildInfo = "slad_build_info"
     // Counters.
     case clocksMet = "slad_clocks_met_total"
@@ -51,8 +51,8 @@ public enum MetricName: String, CaseIterable, Sendable {
         case .nextDeadline: "When the next running clock falls due (Unix time); absent when none runs."
         case .storeFailing: "1 while the store's writes fail and are retried (a full disk, an I/O error)."
         case .storeFailed: "1 once a store failure stopped the timers until a restart (health failed)."
-        case .holidayDataDaysLeft:
-            "Days until the last date a calendar's holiday data covers (closed and make-up dates), by calendar."
+        case .holidayDataEnd:
+            "When a calendar's holiday data ends (Unix time): the end of the latest year its closed and make-up dates name."
         case .buildInfo: "Always 1; the version in a label."
         case .clocksMet: "Clocks satisfied, by case kind and clock (late or not)."
         case .clocksBreached: "Clocks that fell due unsatisfied, by case kind, clock and the tier told at breach."

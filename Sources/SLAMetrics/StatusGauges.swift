@@ -44,7 +44,8 @@ public enum StatusGauges {
         }
     }
 
-    public static func set(holidayDataDaysLeft days: Int, calendar: String) {
-        SLAMetrics.gauge(.holidayDataDaysLeft, ["calendar": calendar]).record(days)
+    /// `endMillis`: the instant the calendar's holiday data ends (Unix milliseconds).
+    public static func set(holidayDataEndMillis endMillis: Int64, calendar: String) {
+        SLAMetrics.gauge(.holidayDataEnd, ["calendar": calendar]).record(Double(endMillis) / 1000)
     }
 }

@@ -29,10 +29,9 @@ struct MetricsPage: Sendable {
             let routes = policy.delivery.routes.map { ($0.name, 0) }
             StatusGauges.set(pendingDeliveries: pending.merging(routes) { found, _ in found })
         }
-        let now = clock.now()
         for (name, calendar) in policy.calendars {
-            guard let last = Self.lastCoveredDate(of: calendar) else { continue }
-            StatusGauges.set(holidayDataDaysLeft: last.dayNumber - calendar.date(of: now).dayNumber, calendar: name)
+            guard let end = Self.holidayDataEnd(of: calendar) else { continue }
+            StatusGauges.set(holidayDataEndMillis: end.millis, calendar: name)
         }
         var response = APIResponse(
             status: .ok, contentType: Exposition.contentType, body: ByteBuffer(bytes: Exposition.render()))
@@ -40,12 +39,14 @@ struct MetricsPage: Sendable {
         return response
     }
 
-    /// The last day a calendar's holiday data speaks for: the end of the latest year its closed
-    /// dates and make-up working days name (a year's holidays are published as a whole). Nil for
-    /// a calendar without such dates: its weekly hours are all it needs.
-    static func lastCoveredDate(of calendar: BusinessCalendar) -> CivilDate? {
-        guard let latest = calendar.closedDates.union(calendar.extraOpenDates).max() else { return nil }
-        return CivilDate(year: latest.components.year, month: 12, day: 31)
+    /// When a calendar's holiday data ends: midnight after the last day of the latest year its
+    /// closed dates and make-up working days name (a year's holidays are published as a whole),
+    /// in the calendar's zone. Nil for a calendar without such dates: its weekly hours are all it needs.
+    static func holidayDataEnd(of calendar: BusinessCalendar) -> Instant? {
+        guard let latest = calendar.closedDates.union(calendar.extraOpenDates).max(),
+            let nextYear = CivilDate(year: latest.components.year + 1, month: 1, day: 1)
+        else { return nil }
+        return calendar.instant(nextYear, 0)
     }
 }
 

@@ -34,8 +34,19 @@ name = "sms"
 tiers = ["supervisor"]
 exec = ["/bin/false"]
 TOML
+# A calendar with holiday data for this year (UTC): its data ends on December 31st.
+YEAR=$(date -u +%Y)
+cat >> "$POLICY" <<TOML
 
-SLAD_ARGS=(--metrics-listen "127.0.0.1:$METRICS_PORT" --listen "127.0.0.1:$API_PORT" --token-file "$TEST_TMP/token")
+[calendar.office]
+zone = "UTC"
+closed = ["$YEAR-05-01"]
+[calendar.office.hours]
+mon = ["09:00-18:00"]
+TOML
+
+# --metrics-listen PORT alone: on loopback.
+SLAD_ARGS=(--metrics-listen "$METRICS_PORT" --listen "127.0.0.1:$API_PORT" --token-file "$TEST_TMP/token")
 start_slad "$TEST_TMP/state" "$POLICY"
 
 # The scripted run: 6 API writes, and a refused one first (alone, it commits no transaction).
@@ -106,6 +117,10 @@ check_eq "entries pending = the queue's" "$(sql "SELECT COUNT(*) FROM escalation
     "$(value 'slad_entries_pending')"
 check_eq "no delivery pending on sms" 0 "$(value 'slad_deliveries_pending{route="sms"}')"
 check_eq "the store is not failing" 0 "$(value 'slad_store_failing')"
+check_eq "the holiday data of office ends as next year begins (UTC)" "$(date -u -d "$((YEAR + 1))-01-01T00:00:00Z" +%s)" \
+    "$(value 'slad_calendar_holiday_data_end_timestamp_seconds{calendar="office"}')"
+check_eq "no holiday data end for a calendar without holiday data" absent \
+    "$(value 'slad_calendar_holiday_data_end_timestamp_seconds{calendar="always"}')"
 NEXT=$(value 'slad_next_deadline_timestamp_seconds')
 D_DUE=$(sql "SELECT MIN(next_due) FROM cases WHERE next_due IS NOT NULL")
 check_py "the next deadline is D's (or earlier), as a Unix time" "abs($NEXT - $D_DUE / 1000) < 0.002"
