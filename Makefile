@@ -83,8 +83,9 @@ hint:
 	@echo "  slactl open --kind soft-complaint --store S01 --category service-attitude"
 	@echo "  slactl show C-1; slactl event C-1 reacted; slactl escalations --pending"
 
-# Installs binaries, units, sysusers, tmpfiles, catalog and the default policy (an edited
-# /etc/slad/policy.toml is kept). Then: systemctl enable --now slad.socket slad.service
+# Installs binaries, units, sysusers, tmpfiles, catalog and the default policy with its holiday
+# files (an edited /etc/slad/policy.toml, and a holiday file already there, are kept).
+# Then: systemctl enable --now slad.socket slad.service
 install: release
 	@$(MAKE) --no-print-directory install-files BIN_DIR="$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)"
 	@if [ -z "$(DESTDIR)" ]; then \
@@ -115,6 +116,13 @@ install-files:
 	install -Dm644 config/policy.toml $(DESTDIR)$(DOCDIR)/policy.toml.default
 	@if [ -e $(DESTDIR)/etc/slad/policy.toml ]; then echo "kept the existing /etc/slad/policy.toml"; \
 	else install -Dm644 config/policy.toml $(DESTDIR)/etc/slad/policy.toml; fi
+	@# The holiday files the default policy names, beside it; a year's file already there is kept.
+	install -d $(DESTDIR)/etc/slad/holidays $(DESTDIR)$(DOCDIR)/holidays
+	@for f in config/holidays/*; do \
+	  install -m644 $$f $(DESTDIR)$(DOCDIR)/holidays/; \
+	  if [ -e $(DESTDIR)/etc/slad/holidays/$${f##*/} ]; then echo "kept the existing /etc/slad/holidays/$${f##*/}"; \
+	  else install -m644 $$f $(DESTDIR)/etc/slad/holidays/; fi; \
+	done
 
 # The Debian package: slad_VERSION-REVISION_ARCH.deb in DEB_OUT (packaging/build-deb says how).
 # `make deb DEB_REVISION=2` builds a later revision of the same version (an upgrade to test).

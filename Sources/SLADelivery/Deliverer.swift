@@ -218,6 +218,10 @@ public final class Deliverer: @unchecked Sendable {
             "case_kind": entry.caseKind, "due_at": time(escalation.dueAt), "deadline": time(escalation.deadline),
             "written_at": time(entry.writtenAt), "late_ms": entry.lateMillis,
         ]
+        if let reason = policy.provisionalReason(of: escalation) {
+            object["provisional"] = true
+            object["provisional_reason"] = reason
+        }
         if let contact {
             var customer: [String: String] = [:]
             customer["name"] = contact.name

@@ -52,7 +52,7 @@ public enum MetricName: String, CaseIterable, Sendable {
         case .storeFailing: "1 while the store's writes fail and are retried (a full disk, an I/O error)."
         case .storeFailed: "1 once a store failure stopped the timers until a restart (health failed)."
         case .holidayDataEnd:
-            "When a calendar's holiday data ends (Unix time): the end of the latest year its closed and make-up dates name."
+            "When a calendar's holiday data ends (Unix time): midnight after its horizon, in its zone."
         case .buildInfo: "Always 1; the version in a label."
         case .clocksMet: "Clocks satisfied, by case kind and clock (late or not)."
         case .clocksBreached: "Clocks that fell due unsatisfied, by case kind, clock and the tier told at breach."

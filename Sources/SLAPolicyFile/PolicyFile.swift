@@ -55,7 +55,7 @@ public enum PolicyFile {
                 PolicyError(file: path, line: nil, key: "", message: "the file is not UTF-8 text")
             ])
         }
-        return try PolicyLoader.load(text: text, file: path)
+        return try PolicyLoader.load(text: text, file: path, holidayFiles: HolidayFileReader.finder(policyPath: path))
     }
 
     /// The whole file, or why not (with the errno's meaning).

@@ -17,3 +17,12 @@ extension MessageID {
     public static let purged = "8a0c4e2b9f6d4b7e9c1a3d5f7b9e1c2a"
     public static let casesOrphaned = "5d2f0c9e8b7a4e61a3c4d2b1f0e9d8c7"
 }
+
+extension MessageID {
+    /// A reload (or a start on changed rules) recomputed running deadlines: how many moved.
+    public static let deadlinesRecomputed = "3f6b2d8e1c7a4f0b9e5d2a6c8b1f4e7d"
+    /// A calendar's holiday data ends within its warning window, or has ended.
+    public static let calendarDataEnding = "c41e7a9b2d5f4c3a8e6b0d1f9a2c7e5b"
+    /// A deadline was counted past its calendar's holiday data: it is provisional.
+    public static let deadlineProvisional = "7d2a5c8f0e3b4a6d9c1e8b4f2a7d0c63"
+}

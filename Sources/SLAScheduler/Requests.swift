@@ -324,4 +324,6 @@ public struct RecoveryReport: Sendable {
     public var maxLateMillis: Int64
     /// Open cases that use what the policy lacks: their clocks stay frozen.
     public var orphans: OrphanReport
+    /// Deadlines moved by a start on changed rules (or near a calendar's data end).
+    public var recomputed = Recomputation()
 }

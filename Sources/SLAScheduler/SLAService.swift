@@ -58,6 +58,8 @@ public final class SLAService: @unchecked Sendable {
     private var armedFor: Instant?
     /// Open cases that use what the policy lacks (found at start): their clocks are frozen.
     private var orphaned: [String: [Orphan]] = [:]
+    /// Open cases with a provisional deadline (past a calendar's holiday data), by calendar.
+    private var provisional: [String: Set<String>] = [:]
 
     // Guarded by `lock`.
     private let lock = NSLock()
@@ -108,7 +110,8 @@ public final class SLAService: @unchecked Sendable {
     /// policy stays. Running clocks keep their deadlines; new ones follow the new rules. Cases
     /// frozen since start that the new policy has everything for run again (what fell due while
     /// they were frozen is written at once, late).
-    public func reload(policy: Policy) throws {
+    @discardableResult
+    public func reload(policy: Policy) throws -> Recomputation {
         try queue.sync {
             let old = lock.withLock { engine }
             let new = Engine(policy: policy)
@@ -129,8 +132,81 @@ public final class SLAService: @unchecked Sendable {
                 heap.schedule(record.id, at: new.nextDue(of: record))
             }
             recordCheckedShape(policy)
+            // Running clocks follow the new calendars and targets (Engine.recompute says the rule).
+            // The policy is in force by now: a store that fails here leaves the rules unrecorded,
+            // so the next reload or start recomputes again.
+            var recomputed = Recomputation()
+            do {
+                recomputed = try recomputeOpenCases(new, atStart: false)
+            } catch {
+                logger.error("deadlines not recomputed on the new policy (the next reload or start will): \(error)")
+            }
             armTimer()
             publish(currentStatus())
+            return recomputed
+        }
+    }
+
+    /// The policy's deadline rules as last recomputed on: a start on others recomputes every open case.
+    static let recomputedRulesKey = "recomputed-deadline-rules"
+
+    /// Recomputes every open case on `engine`'s policy and commits, in one transaction, the cases
+    /// whose clocks moved and the entries that fell due at once (late). Only when the rules differ
+    /// from those of the last recompute, or at a start near a calendar's data end (to count the
+    /// provisional deadlines, which commits keep counted from then on).
+    private func recomputeOpenCases(_ engine: Engine, atStart: Bool) throws -> Recomputation {
+        let now = clock.now()
+        let rules = engine.policy.deadlineRulesFingerprint
+        let today =
+            engine.policy.storeCalendar.map { $0.date(of: now) } ?? CivilDate(dayNumber: Int(now.seconds / 86_400))
+        guard
+            try store.daemonState(Self.recomputedRulesKey) != rules
+                || (atStart && !engine.policy.horizonWarnings(today: today).isEmpty)
+        else { return Recomputation() }
+        var result = Recomputation()
+        var batch = WriteBatch(writtenAt: now)
+        var changed: [(before: Case, after: Case)] = []
+        _ = try store.forEachOpenCase { stored in
+            guard orphaned[stored.id] == nil else { return }
+            let before = cases[stored.id] ?? stored
+            var record = before
+            let recomputed = engine.recompute(&record, now: now)
+            trackProvisional(record, engine)
+            guard record != before else { return }
+            result.add(recomputed)
+            changed.append((before, record))
+        }
+        batch.cases = changed.map(\.after)
+        batch.committed = Dictionary(changed.map { ($0.before.id, $0.before) }, uniquingKeysWith: { first, _ in first })
+        batch.escalations = result.effects.compactMap(\.escalation)
+        Self.catchUp(&batch, engine.policy)
+        let written = batch.isEmpty ? [] : try store.commit(batch)
+        for (before, after) in changed {
+            runningClocks += after.runningClockCount - before.runningClockCount
+            if cases[after.id] != nil
+                || engine.nextDue(of: after).map({ $0 <= now.adding(millis: Self.hotWindowMillis) })
+                    == true
+            {
+                cases[after.id] = after
+            }
+            heap.schedule(after.id, at: engine.nextDue(of: after))
+        }
+        for entry in written { log(entry) }
+        if let last = written.last { notifier.published(upTo: last.id) }
+        try? store.setDaemonState(Self.recomputedRulesKey, to: rules)
+        return result
+    }
+
+    /// Keeps count of the open cases whose deadlines are provisional, by calendar (health says so).
+    private func trackProvisional(_ record: Case, _ engine: Engine) {
+        let calendars = Set(
+            engine.provisionalClocks(of: record).compactMap { engine.policy.clock(named: $0.clock)?.calendar })
+        for name in Set(provisional.keys).union(calendars) {
+            if calendars.contains(name) && record.status != .closed {
+                provisional[name, default: []].insert(record.id)
+            } else {
+                provisional[name]?.remove(record.id)
+            }
         }
     }
 
@@ -186,6 +262,7 @@ public final class SLAService: @unchecked Sendable {
                     batch.escalations += effects.compactMap(\.escalation)
                 }
                 runningClocks += record.runningClockCount - before
+                trackProvisional(record, engine)
                 cases[record.id] = record
                 heap.schedule(record.id, at: engine.nextDue(of: record))
             }
@@ -196,6 +273,7 @@ public final class SLAService: @unchecked Sendable {
             let written = try store.commit(batch)
             CommitMetrics.record(effects: [], entries: written, kindOf: { _ in nil })
             for entry in written { log(entry) }
+            let recomputed = try recomputeOpenCases(engine, atStart: true)
             let timer = DispatchSource.makeTimerSource(queue: queue)
             timer.setEventHandler { [weak self] in
                 self?.armedFor = nil  // a one-shot timer: fired, it is set no more
@@ -207,7 +285,7 @@ public final class SLAService: @unchecked Sendable {
             publish(currentStatus())
             return RecoveryReport(
                 cases: openCases, runningClocks: runningClocks, lateEntries: written.count,
-                maxLateMillis: written.map(\.lateMillis).max() ?? 0, orphans: orphans)
+                maxLateMillis: written.map(\.lateMillis).max() ?? 0, orphans: orphans, recomputed: recomputed)
         }
     }
 
@@ -489,6 +567,7 @@ public final class SLAService: @unchecked Sendable {
                 if orphaned.isEmpty { recordCheckedShape(engine.policy) }
             }
             heap.schedule(id, at: cases[id].flatMap(engine.nextDue(of:)))
+            if let record = cases[id] { trackProvisional(record, engine) }
             let before = originals[id] ?? nil
             runningClocks += (cases[id]?.runningClockCount ?? 0) - (before?.runningClockCount ?? 0)
             openCases +=
@@ -633,7 +712,8 @@ public final class SLAService: @unchecked Sendable {
         return ServiceStatus(
             activeCases: openCases, runningClocks: runningClocks, nextDue: next?.0, nextCase: next?.1,
             nextClock: next?.2, lastFailure: lastFailure?.message, storeFailed: failed != nil,
-            orphanedCases: orphaned.count)
+            orphanedCases: orphaned.count, provisionalCases: provisional.filter { !$0.value.isEmpty }.mapValues(\.count)
+        )
     }
 
     // MARK: Logging
@@ -670,6 +750,7 @@ public final class SLAService: @unchecked Sendable {
             var metadata = fields(caseID, clock: clock)
             metadata["sla_due"] = "\(deadline)"
             logger.debug("\(caseID) \(clock) running, due \(deadline)", metadata: metadata)
+            logIfProvisional(caseID, clock, deadline)
         case .clockMet(let caseID, let clock, _, let lateBy):
             var metadata = fields(caseID, clock: clock)
             metadata["message_id"] = "\(MessageID.clockMet)"
@@ -681,9 +762,24 @@ public final class SLAService: @unchecked Sendable {
             var metadata = fields(caseID, clock: clock)
             metadata["sla_due"] = "\(deadline)"
             logger.info("\(caseID) \(clock) resumed, due \(deadline)", metadata: metadata)
+            logIfProvisional(caseID, clock, deadline)
         case .clockCancelled, .escalation:
             break  // escalations are logged once written, from the queue entry
         }
+    }
+
+    /// A deadline counted past its calendar's holiday data: said at warning, with what to do.
+    private func logIfProvisional(_ caseID: String, _ clock: String, _ deadline: Instant) {
+        let policy = lock.withLock { engine.policy }
+        guard let calendar = policy.clock(named: clock).flatMap({ policy.calendars[$0.calendar] }),
+            let reason = calendar.provisionalReason(from: deadline, to: deadline)
+        else { return }
+        var metadata = fields(caseID, clock: clock)
+        metadata["message_id"] = "\(MessageID.deadlineProvisional)"
+        metadata["sla_due"] = "\(deadline)"
+        logger.warning(
+            "\(caseID) \(clock) due \(deadline) is provisional: \(reason); add the next year's holiday file and reload",
+            metadata: metadata)
     }
 
     private func log(_ entry: QueueEntry) {
@@ -769,6 +865,8 @@ public struct ServiceStatus: Sendable, Codable {
     public var storeFailed: Bool
     /// Open cases with frozen clocks: they use what the policy lacks.
     public var orphanedCases: Int
+    /// Open cases with a provisional deadline, by calendar (its holiday data ends before it).
+    public var provisionalCases: [String: Int] = [:]
 }
 
 /// A reload refused because open cases use what the new policy lacks.

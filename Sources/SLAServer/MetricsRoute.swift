@@ -39,14 +39,11 @@ struct MetricsPage: Sendable {
         return response
     }
 
-    /// When a calendar's holiday data ends: midnight after the last day of the latest year its
-    /// closed dates and make-up working days name (a year's holidays are published as a whole),
-    /// in the calendar's zone. Nil for a calendar without such dates: its weekly hours are all it needs.
+    /// When a calendar's holiday data ends: midnight after its horizon (`coveredThrough`: the last
+    /// full year of its holiday files, or its explicit `covered-through`), in the calendar's zone.
+    /// Nil for a calendar without holiday data: its weekly hours are all it needs.
     static func holidayDataEnd(of calendar: BusinessCalendar) -> Instant? {
-        guard let latest = calendar.closedDates.union(calendar.extraOpenDates).max(),
-            let nextYear = CivilDate(year: latest.components.year + 1, month: 1, day: 1)
-        else { return nil }
-        return calendar.instant(nextYear, 0)
+        calendar.coveredThrough.map { calendar.instant($0.adding(days: 1), 0) }
     }
 }
 

@@ -86,7 +86,9 @@ public struct Routes: Sendable {
         let health: String
         if status.storeFailed {
             health = "failed"
-        } else if status.lastFailure != nil || counts == nil || status.orphanedCases > 0 {
+        } else if status.lastFailure != nil || counts == nil || status.orphanedCases > 0
+            || !status.provisionalCases.isEmpty
+        {
             health = "degraded"
         } else {
             health = "ok"
@@ -97,7 +99,9 @@ public struct Routes: Sendable {
             now: time.format(clock.now()), activeCases: status.activeCases, runningClocks: status.runningClocks,
             nextDue: status.nextDue.map(time.format), nextCase: status.nextCase, nextClock: status.nextClock,
             pendingEntries: counts?.pendingEntries, overdueCases: counts?.overdueCases, storeError: status.lastFailure,
-            orphanedCases: status.orphanedCases)
+            orphanedCases: status.orphanedCases, provisionalCases: status.provisionalCases,
+            calendarWarnings: policy.storeCalendar.map { policy.horizonWarnings(today: $0.date(of: clock.now())) }?
+                .map(\.description) ?? [])
         return .json(view)
     }
 
@@ -224,7 +228,8 @@ public struct Routes: Sendable {
 
     private func entriesPage(_ entries: [QueueEntry]) -> APIResponse {
         let time = TimeFormatter(policy: service.policy)
-        return .json(ListView(name: "entries", items: entries.map { EntryView($0, time: time) }))
+        return .json(
+            ListView(name: "entries", items: entries.map { EntryView($0, time: time, policy: service.policy) }))
     }
 
     /// Through the group commit like every other write, answered once it is on disk.
@@ -238,7 +243,7 @@ public struct Routes: Sendable {
                 guard let entry = try result.get() else {
                     throw APIError(status: .notFound, code: "unknown_entry", message: "no escalation entry \(id)")
                 }
-                return .json(EntryView(entry, time: TimeFormatter(policy: service.policy)))
+                return .json(EntryView(entry, time: TimeFormatter(policy: service.policy), policy: service.policy))
             }
         }
     }

@@ -43,6 +43,7 @@ struct CaseView {
         clocks = record.clocks.map {
             var view = ClockView($0, policy: policy, now: now, time: time)
             view.frozen = engine.frozenReason($0, of: record).map { "the policy lacks its \($0)" }
+            view.provisionalReason = engine.provisionalReason(of: $0)
             return view
         }
         self.events = events?.map { EventView($0, time: time) }
@@ -66,6 +67,8 @@ struct ClockView {
     var escalatedTo: String?
     /// Why the clock is frozen (the policy lacks what it uses); nil while it runs.
     var frozen: String?
+    /// Why the deadline is provisional (counted past its calendar's holiday data); nil when not.
+    var provisionalReason: String?
 
     init(_ clock: ClockState, policy: Policy, now: Instant, time: TimeFormatter) {
         let definition = policy.clock(named: clock.name)
@@ -130,8 +133,11 @@ struct EntryView {
     var state: String
     var ackedBy: String?
     var ackedAt: String?
+    /// Why the entry's deadline is provisional (past its calendar's holiday data); nil when not.
+    var provisionalReason: String?
 
-    init(_ entry: QueueEntry, time: TimeFormatter) {
+    init(_ entry: QueueEntry, time: TimeFormatter, policy: Policy? = nil) {
+        provisionalReason = policy?.provisionalReason(of: entry.escalation)
         id = entry.id
         caseId = entry.escalation.caseID
         clock = entry.escalation.clock
@@ -164,12 +170,19 @@ struct HealthView {
     var storeError: String?
     /// Open cases whose clocks are frozen because the policy lacks what they use.
     var orphanedCases: Int
+    /// Open cases with provisional deadlines, by calendar, and calendars whose data ends soon.
+    var provisionalCases: [String: Int] = [:]
+    var calendarWarnings: [String] = []
 }
 
 extension HealthView: JSONWritable {
     func write(to json: inout JSONWriter) {
         json.object { json in
             json.field("active_cases", activeCases)
+            if !calendarWarnings.isEmpty {
+                json.key("calendar_warnings")
+                json.array(calendarWarnings) { json, warning in json.string(warning) }
+            }
             json.field("next_case", nextCase)
             json.field("next_clock", nextClock)
             json.field("next_due", nextDue)
@@ -177,6 +190,15 @@ extension HealthView: JSONWritable {
             json.field("orphaned_cases", orphanedCases)
             json.field("overdue_cases", overdueCases)
             json.field("pending_entries", pendingEntries)
+            if !provisionalCases.isEmpty {
+                // {"office": 2}: open cases whose deadlines that calendar's data does not cover.
+                json.key("provisional_cases")
+                json.object { json in
+                    for (calendar, count) in provisionalCases.sorted(by: { $0.key < $1.key }) {
+                        json.field(calendar, count)
+                    }
+                }
+            }
             json.field("running_clocks", runningClocks)
             json.field("status", status)
             json.field("store_error", storeError)
@@ -230,6 +252,8 @@ extension ClockView: JSONWritable {
             json.field("deadline", deadline)
             json.field("escalated_to", escalatedTo)
             json.field("frozen", frozen)
+            json.field("provisional", provisionalReason != nil ? true : nil)
+            json.field("provisional_reason", provisionalReason)
             json.field("late_by_ms", lateByMs)
             json.field("name", name)
             json.field("satisfied_at", satisfiedAt)
@@ -279,6 +303,8 @@ extension EntryView: JSONWritable {
             json.field("id", id)
             json.field("kind", kind)
             json.field("late_ms", lateMs)
+            json.field("provisional", provisionalReason != nil ? true : nil)
+            json.field("provisional_reason", provisionalReason)
             json.field("state", state)
             json.field("store", store)
             json.field("tier", tier)

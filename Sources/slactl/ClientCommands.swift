@@ -318,11 +318,15 @@ func printCase(_ object: [String: Any]) {
                     text(clock["escalated_to"]),
                 ]
             }))
+    for clock in clocks where clock["provisional"] != nil {
+        print("* \(text(clock["name"])): deadline provisional: \(text(clock["provisional_reason"]))")
+    }
 }
 
 /// A frozen clock (the policy lacks what it uses) says so where staff look first.
 func clockStatus(_ clock: [String: Any]) -> String {
-    clock["frozen"] == nil ? text(clock["status"]) : "\(text(clock["status"])) (FROZEN)"
+    (clock["frozen"] == nil ? text(clock["status"]) : "\(text(clock["status"])) (FROZEN)")
+        + (clock["provisional"] == nil ? "" : " *")
 }
 
 func printEntries(_ entries: [[String: Any]], header: Bool) {

@@ -41,13 +41,18 @@ struct DeadlineCommand: ParsableCommand {
         }
         let dueText = ISO8601.format(due, offsetSeconds: calendar.offset(at: due))
         let startText = ISO8601.format(startInstant, offsetSeconds: calendar.offset(at: startInstant))
+        let provisional = calendar.provisionalReason(from: startInstant, to: due)
         if json {
-            let object: [String: Any] = [
+            var object: [String: Any] = [
                 "start": startText, "due": dueText, "calendar": calendarName, "target": parsedTarget.description,
                 "open_seconds": calendar.openMillis(from: startInstant, to: due) / 1000,
             ]
+            if let provisional { object["provisional"] = true; object["provisional_reason"] = provisional }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
+        } else if let provisional {
+            print("\(dueText) (provisional)")
+            printError("provisional: \(provisional)")
         } else {
             print(dueText)
         }

@@ -1,11 +1,12 @@
 import ArgumentParser
+import Foundation
 import SLACore
 import SLAPolicyFile
 
 struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy", abstract: "Check or show a policy file.",
-        subcommands: [Check.self, Show.self, ParseStandardInput.self])
+        subcommands: [Check.self, Show.self, Diff.self, ParseStandardInput.self])
 
     /// The isolated parse of `loadPolicy` (see SLAPolicyFile): not for people.
     struct ParseStandardInput: ParsableCommand {
@@ -23,6 +24,9 @@ struct PolicyCommand: ParsableCommand {
 
         @Argument(help: "The policy file (default: /etc/slad/policy.toml, else config/policy.toml).")
         var file: String?
+        @Flag(help: "Exit 1 on warnings too (a calendar's holiday data ending within its warning window).")
+        var strict = false
+        @Option(help: "Check as of this date (YYYY-MM-DD) instead of today.") var today: String?
 
         func run() throws {
             let path = file ?? defaultPolicyPath()
@@ -30,6 +34,10 @@ struct PolicyCommand: ParsableCommand {
             print(
                 "\(path): ok: \(policy.kinds.count) case kinds, \(policy.clocks.count) clocks, "
                     + "\(policy.calendars.count) calendars, \(policy.tiers.count) tiers")
+            let warnings = try Self.horizonWarnings(policy, today: today)
+            fflush(nil)  // the summary first, then the warnings (stderr is unbuffered)
+            for warning in warnings { printError("\(path): warning: \(warning)") }
+            if strict, !warnings.isEmpty { throw ExitStatus.refused }
         }
     }
 

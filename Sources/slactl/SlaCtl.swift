@@ -13,7 +13,7 @@ struct SlaCtl: ParsableCommand {
         subcommands: [
             OpenCommand.self, EventCommand.self, ShowCommand.self, ListCommand.self, EscalationsCommand.self,
             AckCommand.self, ExportCommand.self, ReportCommand.self, HealthCommand.self, PolicyCommand.self,
-            DeadlineCommand.self,
+            DeadlineCommand.self, CalendarCommand.self, SimulateCommand.self,
         ]
     )
 

@@ -125,6 +125,9 @@ struct Slad: ParsableCommand {
             level: report.lateEntries > 0 ? .notice : .info,
             "\(recovered)\(report.lateEntries) entries fell due while slad was down, written late (max \(report.maxLateMillis) ms)",
             metadata: ["message_id": "\(MessageID.recovered)", "sla_late_entries": "\(report.lateEntries)"])
+        if !report.recomputed.moves.isEmpty || !report.recomputed.effects.isEmpty {
+            HorizonWatch.logRecomputed(report.recomputed, why: "at start, on changed rules", logger: logger)
+        }
         for line in report.orphans.lines {
             let advice = "put it back in \(policy) and reload, or close the cases"
             logger.critical(
@@ -137,6 +140,8 @@ struct Slad: ParsableCommand {
         deliverer.start()
         let retention = RetentionJob(service: service, logger: logger)
         retention.start()
+        let horizonWatch = HorizonWatch(service: service, logger: logger)
+        horizonWatch.start()
 
         let routes = Routes(service: service, version: SLACoreVersion.string)
         let inherited = SystemdNotify.listenFDs().first
@@ -191,6 +196,7 @@ struct Slad: ParsableCommand {
             .init(service: StopOnShutdown(name: "delivery") { deliverer.stop() }),
             .init(service: StopOnShutdown(name: "scheduler") { service.stop() }),
             .init(service: StopOnShutdown(name: "retention") { retention.stop() }),
+            .init(service: StopOnShutdown(name: "horizon") { horizonWatch.stop() }),
             .init(service: HeartbeatService(service: service, statusLine: statusLine)),
             .init(service: StopOnShutdown(name: "listener") { await listener.stop() }),
         ]
@@ -217,11 +223,13 @@ extension PolicyFile {
     static func reload(_ path: String, into service: SLAService, logger: Logger) -> Policy? {
         do {
             let policy = try load(path)
-            try service.reload(policy: policy)
+            let recomputed = try service.reload(policy: policy)
             PolicyMetrics.reloaded(ok: true)
             logger.notice(
                 "policy reloaded from \(path): \(policy.clocks.count) clocks",
                 metadata: ["message_id": "\(MessageID.policyReloaded)"])
+            HorizonWatch.logRecomputed(recomputed, why: "on reload", logger: logger)
+            HorizonWatch.warn(policy, logger: logger)
             return policy
         } catch {
             PolicyMetrics.reloaded(ok: false)
@@ -244,6 +252,9 @@ enum StatusLine {
         }
         if let pending { line += ", \(pending) entries pending" }
         if status.orphanedCases > 0 { line += "; \(status.orphanedCases) cases frozen: the policy lacks what they use" }
+        for (calendar, count) in status.provisionalCases.sorted(by: { $0.key < $1.key }) {
+            line += "; \(count) cases PROVISIONAL: calendar \(calendar) lacks holiday data"
+        }
         if let failure = status.lastFailure {
             line += status.storeFailed ? "; STORE FAILED: \(failure)" : "; STORE FAILING: \(failure)"
         }

@@ -20,9 +20,20 @@ enum Fixtures {
         }
     }()
 
+    /// The shipped holiday files, by their path relative to the policy (`holidays/cn-2026.json`).
+    static let holidayFiles: [String: [UInt8]] = {
+        let directory = packageRoot.appendingPathComponent("config/holidays")
+        var files: [String: [UInt8]] = [:]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] {
+            files["holidays/" + name] = Array((try? Data(contentsOf: directory.appendingPathComponent(name))) ?? Data())
+        }
+        return files
+    }()
+
     static let policy: Policy = {
         do {
-            return try PolicyLoader.load(text: policyText)
+            return try PolicyLoader.load(
+                text: policyText, file: "policy.toml", holidayFiles: InMemoryHolidayFiles.finder(holidayFiles))
         } catch {
             fatalError("the default policy does not load:\n\(error)")
         }

@@ -13,7 +13,15 @@ enum Fixtures {
     static let policy: Policy = {
         let url = packageRoot.appendingPathComponent("config/policy.toml")
         do {
-            return try PolicyLoader.load(text: try String(contentsOf: url, encoding: .utf8), file: url.path)
+            // Its holiday files too, as slad reads them beside the policy.
+            let holidays = packageRoot.appendingPathComponent("config/holidays")
+            var files: [String: [UInt8]] = [:]
+            for name in try FileManager.default.contentsOfDirectory(atPath: holidays.path) {
+                files["holidays/" + name] = Array(try Data(contentsOf: holidays.appendingPathComponent(name)))
+            }
+            return try PolicyLoader.load(
+                text: try String(contentsOf: url, encoding: .utf8), file: url.path,
+                holidayFiles: InMemoryHolidayFiles.finder(files))
         } catch {
             fatalError("the default policy does not load:\n\(error)")
         }

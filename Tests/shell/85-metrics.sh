@@ -34,13 +34,14 @@ name = "sms"
 tiers = ["supervisor"]
 exec = ["/bin/false"]
 TOML
-# A calendar with holiday data for this year (UTC): its data ends on December 31st.
+# A calendar whose holiday data covers this year (UTC): it ends as next year begins.
 YEAR=$(date -u +%Y)
 cat >> "$POLICY" <<TOML
 
 [calendar.office]
 zone = "UTC"
 closed = ["$YEAR-05-01"]
+covered-through = "$YEAR-12-31"
 [calendar.office.hours]
 mon = ["09:00-18:00"]
 TOML

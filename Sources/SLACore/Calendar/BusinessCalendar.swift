@@ -54,6 +54,18 @@ public struct BusinessCalendar: Sendable {
     public let extraOpenHours: [OpeningInterval]
     /// Hours for a given date that replace the weekday's (a late opening, an early close).
     public let dateHours: [CivilDate: [OpeningInterval]]
+    /// The last date the calendar's holiday data speaks for (its horizon); nil for a calendar that
+    /// needs none (open around the clock, or with no public holidays). Past it, deadlines are
+    /// counted on the weekly hours alone and marked provisional.
+    public let coveredThrough: CivilDate?
+    /// The names of holidays and make-up days, from holiday files, for people (`slactl calendar show`).
+    public let dayNames: [CivilDate: String]
+    /// How many days before `coveredThrough` slad and `slactl policy check` start warning.
+    public let warnDaysBeforeEnd: Int
+    /// The holiday files the policy names (paths or globs relative to it), and how their iCalendar
+    /// summaries are read: what `slactl calendar import` installs a new file under.
+    public var holidayPatterns: [String] = []
+    public var holidaySummaries = HolidaySummaryMapping.chinese
 
     /// How far deadline arithmetic looks ahead for open time before giving up (ten years).
     static let searchLimitDays = 3660
@@ -61,9 +73,13 @@ public struct BusinessCalendar: Sendable {
     public init(
         name: String, zone: TimeZone, weekly: [Weekday: [OpeningInterval]],
         closedDates: Set<CivilDate> = [], extraOpenDates: Set<CivilDate> = [],
-        extraOpenHours: [OpeningInterval]? = nil, dateHours: [CivilDate: [OpeningInterval]] = [:]
+        extraOpenHours: [OpeningInterval]? = nil, dateHours: [CivilDate: [OpeningInterval]] = [:],
+        coveredThrough: CivilDate? = nil, dayNames: [CivilDate: String] = [:], warnDaysBeforeEnd: Int = 60
     ) {
         self.name = name
+        self.coveredThrough = coveredThrough
+        self.dayNames = dayNames
+        self.warnDaysBeforeEnd = warnDaysBeforeEnd
         self.offsets = ZoneOffsets(zone)
         self.weekly = weekly.mapValues { $0.sorted { $0.start < $1.start } }
         self.closedDates = closedDates

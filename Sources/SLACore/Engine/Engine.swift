@@ -155,7 +155,7 @@ public struct Engine: Sendable {
         }
     }
 
-    private func nextEscalation(after instant: Instant, tier: Int, _ definition: ClockDefinition) -> Instant? {
+    func nextEscalation(after instant: Instant, tier: Int, _ definition: ClockDefinition) -> Instant? {
         guard tier + 1 < policy.tiers.count, let every = definition.escalateEvery,
             let calendar = policy.calendars[definition.calendar]
         else { return nil }

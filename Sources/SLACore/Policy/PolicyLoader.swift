@@ -33,7 +33,12 @@ public struct PolicyErrors: Error, Sendable, CustomStringConvertible {
 
 /// Reads `policy.toml` into a validated `Policy`, or reports every error with file, line and key.
 public enum PolicyLoader {
-    public static func load(text: String, file: String = "policy.toml") throws(PolicyErrors) -> Policy {
+    /// `holidayFiles` finds the files a calendar's `holidays` pattern names (SLAPolicyFile reads them
+    /// beside the policy file); without it the patterns are checked for form only and no holiday
+    /// file is read (the parse-only child, fuzzing, tests of other parts).
+    public static func load(
+        text: String, file: String = "policy.toml", holidayFiles: HolidayFileFinder? = nil
+    ) throws(PolicyErrors) -> Policy {
         if let problem = TOMLPrecheck.check(text) {
             throw PolicyErrors(errors: [PolicyError(file: file, line: problem.line, key: "", message: problem.message)])
         }
@@ -47,7 +52,7 @@ public enum PolicyLoader {
         } catch {
             throw PolicyErrors(errors: [PolicyError(file: file, line: nil, key: "", message: "\(error)")])
         }
-        var reader = PolicyReader(file: file, lines: TOMLLineIndex(text))
+        var reader = PolicyReader(file: file, lines: TOMLLineIndex(text), holidayFiles: holidayFiles)
         let policy = reader.read(root)
         if let policy, reader.errors.isEmpty { return policy }
         throw PolicyErrors(errors: reader.errors.sorted { ($0.line ?? 0, $0.key) < ($1.line ?? 0, $1.key) })
@@ -58,6 +63,7 @@ public enum PolicyLoader {
 struct PolicyReader {
     let file: String
     let lines: TOMLLineIndex
+    let holidayFiles: HolidayFileFinder?
     var errors: [PolicyError] = []
     /// Calendars that were written but have errors: clocks naming them are not blamed again.
     var brokenCalendars: Set<String> = []
@@ -68,6 +74,10 @@ struct PolicyReader {
     static let clockKeys: Set<String> = [
         "title", "kinds", "when", "starts-on", "met-by", "pauses-on", "resumes-on", "restarts-on", "target",
         "calendar", "warn-at", "warn-tier", "escalate-to", "escalate-every",
+    ]
+    static let calendarKeys: Set<String> = [
+        "zone", "hours", "closed", "open", "open-hours", "dates", "holidays", "covered-through",
+        "warn-days-before-end", "ical-summaries",
     ]
     static let defaultKeys: Set<String> = ["warn-at", "warn-tier", "escalate-to", "escalate-every"]
 
@@ -151,7 +161,7 @@ struct PolicyReader {
     }
 
     mutating func readCalendar(_ table: TOMLTable, name: String, path: String) -> BusinessCalendar? {
-        checkKeys(table, allowed: ["zone", "hours", "closed", "open", "open-hours", "dates"], path: path)
+        checkKeys(table, allowed: Self.calendarKeys, path: path)
         let errorsBefore = errors.count
         var zone: TimeZone?
         if let zoneName = string(table, "zone", path: path) {
@@ -187,10 +197,28 @@ struct PolicyReader {
                 dateHours[date] = intervals(special, key, path: path + ".dates") ?? []
             }
         }
+        let holidays = readHolidays(table, path: path)
+        var coveredThrough = holidays.coveredThrough
+        if table["covered-through"] != nil {
+            let explicit = dates(table, "covered-through", path: path, single: true)
+            coveredThrough = explicit.first
+        }
+        var warnDays = 60
+        if let value = table["warn-days-before-end"] {
+            if let days = value.int, (0...366).contains(days) {
+                warnDays = days
+            } else {
+                fail(path + ".warn-days-before-end", "expected a number of days from 0 to 366, such as 60")
+            }
+        }
         guard errors.count == errorsBefore, let zone else { return nil }
-        return BusinessCalendar(
-            name: name, zone: zone, weekly: weekly, closedDates: Set(closed), extraOpenDates: Set(open),
-            extraOpenHours: openHours, dateHours: dateHours)
+        var calendar = BusinessCalendar(
+            name: name, zone: zone, weekly: weekly, closedDates: Set(closed).union(holidays.off),
+            extraOpenDates: Set(open).union(holidays.work), extraOpenHours: openHours, dateHours: dateHours,
+            coveredThrough: coveredThrough, dayNames: holidays.names, warnDaysBeforeEnd: warnDays)
+        calendar.holidayPatterns = holidays.patterns
+        calendar.holidaySummaries = holidays.summaries
+        return calendar
     }
 
     mutating func intervals(_ table: TOMLTable, _ key: String, path: String) -> [OpeningInterval]? {
@@ -210,8 +238,16 @@ struct PolicyReader {
         return result
     }
 
-    mutating func dates(_ table: TOMLTable, _ key: String, path: String) -> [CivilDate] {
+    mutating func dates(_ table: TOMLTable, _ key: String, path: String, single: Bool = false) -> [CivilDate] {
         guard let value = table[key] else { return [] }
+        if single {
+            if let date = value.date, let civil = CivilDate(year: date.year, month: date.month, day: date.day) {
+                return [civil]
+            }
+            if let text = value.string, let civil = CivilDate(iso: text) { return [civil] }
+            fail(path + "." + key, "expected a date such as \"2027-12-31\"")
+            return []
+        }
         guard let array = value.array else {
             fail(path + "." + key, "expected a list of dates such as [\"2026-02-16\"]")
             return []
