@@ -16,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
@@ -23,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
     ],
     targets: [
         // Pure core: policy, calendars, deadlines, engine. No I/O, no Date(), no Dispatch.
@@ -60,12 +63,18 @@ let package = Package(
         .target(name: "SLAProcess"),
         // Reads a policy file with the TOML parse isolated in a child process (toml++ can abort).
         .target(name: "SLAPolicyFile", dependencies: ["SLACore", "SLAProcess"]),
-        // Pushes queue entries to people: exec hooks and webhooks, at least once, with backoff.
+        // Pushes queue entries to people: exec hooks, webhooks, chat robots (WeCom, DingTalk,
+        // Feishu) and mail, at least once, with backoff, rate limits and digests.
         .target(
             name: "SLADelivery",
             dependencies: [
                 "SLACore", "SLAStore", "SLAScheduler", "SLAProcess", "SLAMetrics",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // The local HTTP+JSON API on a Unix socket (bound, or passed by socket activation).
@@ -106,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "slactl",
             dependencies: [
-                "SLACore", "SLAPolicyFile",
+                "SLACore", "SLAPolicyFile", "SLADelivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -132,7 +141,11 @@ let package = Package(
             dependencies: ["SLAStore", "SLAScheduler", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SLAReportsTests", dependencies: ["SLAReports", "SLACore"]),
         .testTarget(
-            name: "SLADeliveryTests", dependencies: ["SLADelivery", "SLAStore", "SLAScheduler"]),
+            name: "SLADeliveryTests",
+            dependencies: [
+                "SLADelivery", "SLAStore", "SLAScheduler", "SLACore", .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["Golden"]),
         .testTarget(name: "SLAMetricsTests", dependencies: ["SLAMetrics"]),
         .testTarget(
             name: "SLASystemdTests", dependencies: ["SLASystemd", .product(name: "Logging", package: "swift-log")]),

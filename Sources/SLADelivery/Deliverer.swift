@@ -6,40 +6,75 @@ import SLAMetrics
 import SLAScheduler
 import SLAStore
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
-/// Pushes queue entries to people: runs exec hooks and posts webhooks, at least once, with
-/// exponential backoff and jitter, until delivered or out of attempts. It works from the store
-/// (what is pending survives a restart) on its own queue and threads: a hook that hangs or a
-/// receiver that is down never holds up the scheduler.
+/// Pushes queue entries to people, at least once, with exponential backoff and jitter, until
+/// delivered or out of attempts: exec hooks and webhooks get the entry as JSON; robots (WeCom,
+/// DingTalk, Feishu) and mail get sentences, within each route's rate limit (merged into digests
+/// under pressure, never dropped). It works from the store (what is pending survives a
+/// restart); the routes of an entry are chosen in the commit that writes it (`Store.routing`).
+/// Webhooks and robots are posted on NIO's event loops (no thread waits for an answer); hooks
+/// and sendmail each hold a thread blocked in `waitpid` while they run. A hook that hangs or a
+/// receiver that is down holds up only its own route.
 ///
-/// Unchecked: `timer`, `inFlight` and `stopped` are touched on `queue`, `policy` under `lock`.
+/// Unchecked: every `var` but `policy` is touched on `queue` only; `policy` is behind `lock`.
 public final class Deliverer: @unchecked Sendable {
     private let store: Store
     private let clock: WallClock
     private let logger: Logger
     private let queue = DispatchQueue(label: "slad.delivery")
-    private let workers = DispatchQueue(label: "slad.delivery.attempts", attributes: .concurrent)
+    private let sender = RouteSender()
+    /// Attempts started and not yet recorded: `stop()` waits for them.
+    private let attempts = DispatchGroup()
     private var timer: DispatchSourceTimer?
+    private var stopped = false
+    /// `entry/route` of the attempts in flight or not yet recorded (a pass must not start them
+    /// again), and how many hooks run (each holds a thread).
     private var inFlight: Set<String> = []
-    private var stopped = false  // owned by `queue`
+    private var hooksInFlight = 0
+    /// The messages of each message route still to send, one at a time: a lock-out answered to
+    /// one stops the rest, and the route's rate window and the order of its messages hold.
+    private var queued: [String: [(plan: MessageComposer.Plan, carried: [DueDelivery])]] = [:]
+    private var outcomes: [DeliveryOutcome] = []
+    /// Keys of `inFlight` whose outcomes wait in `outcomes`: released once recorded.
+    private var settled: [String] = []
+    private var flushScheduled = false
+    private var tickAfterFlush = false
+    /// Attempts were left for want of room: look again as soon as some end.
+    private var backlog = false
+    private var windows: [String: SendWindow] = [:]
+    private var lockedUntil: [String: Instant] = [:]
+    private var lastDigestAt: [String: Instant] = [:]
+    private var renderers: [String: MessageRenderer] = [:]
+    private var messagesSent = 0
     private let lock = NSLock()
     private var policy: Policy
 
-    /// At most this many attempts run at once.
-    static let maxInFlight = 32
+    /// Webhook posts in flight at once (no thread each: the cost is a connection and a buffer).
+    static let maxInFlight = 512
+    /// Hooks running at once (each holds a thread in `waitpid`).
+    static let maxHooks = 32
 
     public init(policy: Policy, store: Store, clock: WallClock = SystemClock(), logger: Logger) {
         self.policy = policy
         self.store = store
         self.clock = clock
         self.logger = logger
+        store.routing.set(Self.router(policy))
     }
 
     public func reload(policy: Policy) {
         lock.withLock { self.policy = policy }
+        store.routing.set(Self.router(policy))
+        queue.async {
+            self.renderers = [:]  // templates are read again
+            for route in policy.delivery.routes where self.windows[route.name]?.limits != route.rateLimits {
+                self.windows[route.name] = nil
+            }
+        }
+    }
+
+    private static func router(_ policy: Policy) -> @Sendable (String, String) -> [String] {
+        let delivery = policy.delivery
+        return { tier, store in delivery.routes(tier: tier, store: store).map(\.name) }
     }
 
     /// Looks for work every `interval` seconds, and at once when `wake()` says entries were written.
@@ -63,97 +98,93 @@ public final class Deliverer: @unchecked Sendable {
             timer?.cancel()
             timer = nil
         }
-        workers.sync(flags: .barrier) {}  // the attempts started before
-        queue.sync {}  // their outcomes, recorded
+        attempts.wait()
+        queue.sync { flush() }
     }
 
-    /// One pass: route new entries, start the attempts that are due. Runs on `queue`.
+    // MARK: One pass (on `queue`)
+
     func tick() {
         guard !stopped else { return }
+        flush()  // what ended since the last pass, before asking the store what is due
+        backlog = false
         let policy = lock.withLock { self.policy }
         let now = clock.now()
         do {
+            // Entries an older slad wrote without routing them in the commit.
             for entry in try store.unroutedEntries(limit: 500) {
                 let routes = policy.delivery.routes(tier: entry.escalation.tier, store: entry.store).map(\.name)
                 try store.route(entry: entry.id, to: routes, at: now)
             }
-            let free = Self.maxInFlight - inFlight.count
-            guard free > 0 else { return }
-            for due in try store.dueDeliveries(at: now, limit: free + inFlight.count) {
-                let key = "\(due.entry.id)/\(due.route)"
-                guard inFlight.count < Self.maxInFlight, !inFlight.contains(key) else { continue }
-                guard let route = policy.delivery.routes.first(where: { $0.name == due.route }) else {
+            var byRoute: [(String, [DueDelivery])] = []
+            for due in try store.dueDeliveries(at: now, limit: 2_000) where !inFlight.contains(Self.key(due)) {
+                if let index = byRoute.firstIndex(where: { $0.0 == due.route }) {
+                    byRoute[index].1.append(due)
+                } else {
+                    byRoute.append((due.route, [due]))
+                }
+            }
+            for (name, dues) in byRoute {
+                guard let route = policy.delivery.routes.first(where: { $0.name == name }) else {
                     // The route was removed from the policy: nowhere to push, give up on it.
-                    record(due, error: "route '\(due.route)' is no longer in the policy", retry: false, policy: policy)
+                    for due in dues {
+                        finish(due, error: "route '\(name)' is no longer in the policy", retry: false, policy: policy)
+                    }
                     continue
                 }
-                inFlight.insert(key)
-                let contact = policy.delivery.includeContact ? try store.contact(of: due.entry.escalation.caseID) : nil
-                let body = Self.json(due.entry, policy: policy, contact: contact)
-                let timeout = Double(policy.delivery.timeoutMillis) / 1000
-                workers.async {
-                    let error = Self.attempt(route.target, entry: due.entry, body: body, timeout: timeout)
-                    self.queue.async {
-                        self.inFlight.remove(key)
-                        self.record(due, error: error, retry: true, policy: policy)
-                    }
+                if route.sendsMessages {
+                    if queued[name] == nil { try sendMessages(dues, route: route, policy: policy, now: now) }
+                } else {
+                    for due in dues { startAttempt(due, route: route, policy: policy) }
                 }
             }
         } catch {
             logger.error("delivery: the store failed: \(error)")
         }
+        flush()
     }
 
-    private func record(_ due: DueDelivery, error: String?, retry: Bool, policy: Policy) {
-        let attempts = due.attempts + 1
-        let delivery = policy.delivery
-        var retryAt: Instant?
-        if error != nil, retry, attempts < delivery.maxAttempts {
-            let base = min(delivery.maxBackoffMillis, delivery.backoffMillis << min(attempts - 1, 30))
-            let jittered = Double(base) * Double.random(in: 0.8...1.2)
-            retryAt = clock.now().adding(millis: Int64(jittered))
-        }
-        do {
-            try store.recordAttempt(
-                entry: due.entry.id, route: due.route, error: error, retryAt: retryAt, at: clock.now())
-        } catch {
-            logger.error("delivery: cannot record an attempt: \(error)")
+    // MARK: Exec hooks and webhooks: the entry as JSON
+
+    private func startAttempt(_ due: DueDelivery, route: DeliveryRoute, policy: Policy) {
+        let isHook: Bool
+        if case .exec = route.target { isHook = true } else { isHook = false }
+        guard inFlight.count < Self.maxInFlight, !isHook || hooksInFlight < Self.maxHooks else {
+            backlog = true
             return
         }
-        DeliveryMetrics.attempt(due.route, error != nil, retryAt != nil, late: clock.now() - due.entry.escalation.dueAt)
-        let escalation = due.entry.escalation
-        let metadata: Logger.Metadata = [
-            "sla_case": "\(escalation.caseID)", "sla_clock": "\(escalation.clock)", "sla_tier": "\(escalation.tier)",
-            "sla_store": "\(due.entry.store)", "sla_kind": "\(due.entry.caseKind)", "sla_entry": "\(due.entry.id)",
-            "sla_route": "\(due.route)", "sla_attempts": "\(attempts)",
-        ]
-        if let error {
-            if retryAt == nil {
-                var failed = metadata
-                failed["message_id"] = "\(MessageID.deliveryFailed)"
-                let what = "entry \(due.entry.id) (\(escalation.caseID) to \(escalation.tier))"
-                logger.error(
-                    "\(what) could not be delivered through \(due.route) after \(attempts) attempts: \(error)",
-                    metadata: failed)
-            } else {
-                logger.info(
-                    "entry \(due.entry.id) via \(due.route) failed (attempt \(attempts)), retrying: \(error)",
-                    metadata: metadata)
+        let key = Self.key(due)
+        inFlight.insert(key)
+        if isHook { hooksInFlight += 1 }
+        attempts.enter()
+        let contact = policy.delivery.includeContact ? try? store.contact(of: due.entry.escalation.caseID) : nil
+        let body = Self.json(due.entry, policy: policy, contact: contact)
+        let timeout = policy.delivery.timeoutMillis
+        let done: @Sendable (String?) -> Void = { error in
+            self.queue.async {
+                self.settled.append(key)
+                if isHook { self.hooksInFlight -= 1 }
+                self.finish(due, error: error, retry: true, policy: policy)
+                self.scheduleFlush(thenTick: self.backlog)
+                self.attempts.leave()
             }
-        } else {
-            logger.info("entry \(due.entry.id) delivered via \(due.route)", metadata: metadata)
         }
-    }
-
-    // MARK: Attempts (on worker threads)
-
-    /// Nil on success, else what went wrong.
-    static func attempt(_ target: DeliveryRoute.Target, entry: QueueEntry, body: Data, timeout: Double) -> String? {
-        switch target {
+        switch route.target {
         case .exec(let argv):
-            return runHook(argv, entry: entry, body: body, timeout: timeout)
+            sender.hooks.async {
+                done(Self.runHook(argv, entry: due.entry, body: body, timeout: Double(timeout) / 1000))
+            }
         case .webhook(let url, let headers):
-            return post(url, headers: headers, entryID: entry.id, body: body, timeout: timeout)
+            let all =
+                [("X-Slad-Entry", "\(due.entry.id)")] + headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            sender.http.post(url, headers: all, body: body, timeoutMillis: timeout) { result in
+                switch result {
+                case .success(let (status, _)): done((200..<300).contains(status) ? nil : "HTTP \(status)")
+                case .failure(let error): done("\(error)")
+                }
+            }
+        case .robot, .email:
+            done("route \(route.name) sends messages, not entries")
         }
     }
 
@@ -179,31 +210,227 @@ public final class Deliverer: @unchecked Sendable {
         return nil
     }
 
-    static func post(_ url: String, headers: [String: String], entryID: Int64, body: Data, timeout: Double) -> String? {
-        guard let target = URL(string: url) else { return "bad URL \(url)" }
-        var request = URLRequest(url: target, timeoutInterval: timeout)
-        request.httpMethod = "POST"
-        request.httpBody = body
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue("\(entryID)", forHTTPHeaderField: "X-Slad-Entry")
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let done = DispatchSemaphore(value: 0)
-        let outcome = Outcome()
-        let task = URLSession.shared.dataTask(with: request) { _, response, error in
-            if let error {
-                outcome.set(error.localizedDescription)
-            } else if let http = response as? HTTPURLResponse {
-                outcome.set((200..<300).contains(http.statusCode) ? nil : "HTTP \(http.statusCode)")
+    // MARK: Robots and mail: sentences, rate limited
+
+    private func sendMessages(_ dues: [DueDelivery], route: DeliveryRoute, policy: Policy, now: Instant) throws {
+        let name = route.name
+        if let until = lockedUntil[name], until > now {
+            // DingTalk locked the robot out: sending now would only extend it.
+            putOff(dues, until: until)
+            return
+        }
+        var window = windows[name] ?? SendWindow(limits: route.rateLimits)
+        let remaining = window.remaining(at: now)
+        guard remaining > 0 else {
+            putOff(dues, until: window.nextFree(at: now))
+            windows[name] = window
+            return
+        }
+        let composer = MessageComposer(
+            route: route, renderer: try renderer(route, policy), consoleURL: policy.delivery.consoleURL)
+        let facts = try dues.map { try self.facts($0, policy: policy) }
+        let cases = Set(dues.map { "\($0.entry.escalation.caseID)\u{0}\($0.entry.escalation.tier)" }).count
+        var plans: [MessageComposer.Plan]
+        if !window.underPressure(cases, at: now) {
+            plans = composer.singles(facts)
+        } else {
+            // More waiting than the budget allows one by one: digests, spaced out over the window.
+            let next = lastDigestAt[name].map { $0.adding(millis: window.digestSpacingMillis) } ?? now
+            guard next <= now else {
+                putOff(dues, until: next)
+                windows[name] = window
+                return
             }
-            done.signal()
+            let (_, rendered, waiting) = composer.digests(facts, limit: remaining)
+            plans = rendered
+            lastDigestAt[name] = now
+            let later = Set(waiting.map(\.entryID))
+            putOff(dues.filter { later.contains($0.entry.id) }, until: now.adding(millis: window.digestSpacingMillis))
         }
-        task.resume()
-        if done.wait(timeout: .now() + timeout + 1) == .timedOut {
-            task.cancel()
-            return "no answer within \(timeout) s"
+        windows[name] = window
+        guard !plans.isEmpty else { return }
+        queued[name] = plans.map { plan in
+            let ids = Set(plan.entries.map(\.entryID))
+            let carried = dues.filter { ids.contains($0.entry.id) }
+            for due in carried { inFlight.insert(Self.key(due)) }
+            return (plan, carried)
         }
-        return outcome.value
+        sendNext(route, policy: policy)
     }
+
+    /// Sends the route's next queued message; its answer sends the one after.
+    private func sendNext(_ route: DeliveryRoute, policy: Policy) {
+        guard var waiting = queued[route.name], !waiting.isEmpty else {
+            queued[route.name] = nil
+            scheduleFlush(thenTick: true)  // what waited for the route may go now
+            return
+        }
+        let (plan, carried) = waiting.removeFirst()
+        queued[route.name] = waiting
+        let now = clock.now()
+        windows[route.name, default: SendWindow(limits: route.rateLimits)].note(now)
+        messagesSent += 1
+        let message = RenderedMessage(
+            id: "\(route.name)/\(now.millis)-\(messagesSent)", text: plan.text, html: plan.html,
+            mentions: plan.mentions, entryIDs: carried.map(\.entry.id))
+        attempts.enter()
+        sender.send(message, via: route, timeoutMillis: policy.delivery.timeoutMillis, now: now) { outcome in
+            self.queue.async {
+                self.settled += carried.map(Self.key)
+                self.sent(message, carried, outcome, route: route, policy: policy)
+                if self.stopped || self.lockedUntil[route.name].map({ $0 > self.clock.now() }) == true {
+                    // Stopping, or locked out: the rest wait (for the next start, or the lock-out's end).
+                    let rest = self.queued[route.name] ?? []
+                    self.queued[route.name] = []
+                    for (_, waiting) in rest {
+                        self.settled += waiting.map(Self.key)
+                        self.putOff(waiting, until: self.lockedUntil[route.name] ?? self.clock.now())
+                    }
+                }
+                if !self.stopped { self.sendNext(route, policy: policy) } else { self.queued[route.name] = nil }
+                self.attempts.leave()
+            }
+        }
+    }
+
+    private func sent(
+        _ message: RenderedMessage, _ carried: [DueDelivery], _ outcome: SendOutcome, route: DeliveryRoute,
+        policy: Policy
+    ) {
+        var lockOut: Instant?
+        if outcome.vendorCode == RobotPayload.dingTalkLockedOut {
+            lockOut = clock.now().adding(millis: RobotPayload.dingTalkLockOutMillis)
+            lockedUntil[route.name] = lockOut
+        }
+        let entries =
+            carried.prefix(10).map { "\($0.entry.id)" }.joined(separator: ", ")
+            + (carried.count > 10 ? " and \(carried.count - 10) more" : "")
+        let metadata: Logger.Metadata = [
+            "sla_route": "\(route.name)", "sla_message": "\(message.id)", "sla_entries": "\(carried.count)",
+        ]
+        if let error = outcome.error {
+            var refused = metadata
+            refused["message_id"] = "\(MessageID.deliveryRefused)"
+            if let code = outcome.vendorCode { refused["sla_vendor_code"] = "\(code)" }
+            logger.warning(
+                "message \(message.id) via \(route.name) (entries \(entries)) was not delivered: \(error)",
+                metadata: refused)
+        } else {
+            logger.info(
+                "message \(message.id) delivered via \(route.name), carrying entries \(entries)", metadata: metadata)
+        }
+        for due in carried {
+            finish(
+                due, error: outcome.error, retry: true, policy: policy, message: message.id, notBefore: lockOut,
+                logDelivered: false)
+        }
+    }
+
+    /// Entries that wait for a rate limit or a lock-out: no attempt is spent on them.
+    private func putOff(_ dues: [DueDelivery], until: Instant) {
+        for due in dues {
+            outcomes.append(
+                DeliveryOutcome(entryID: due.entry.id, route: due.route, error: nil, retryAt: until, attempted: false))
+        }
+    }
+
+    private func renderer(_ route: DeliveryRoute, _ policy: Policy) throws -> MessageRenderer {
+        if let cached = renderers[route.name] { return cached }
+        let renderer: MessageRenderer
+        do {
+            renderer = try MessageRenderer(policy: policy, language: route.language, folder: route.templates)
+        } catch {
+            // A broken template of the route's own must not keep its managers uninformed.
+            logger.error("delivery: route \(route.name): \(error); the default templates are used")
+            renderer = try MessageRenderer(policy: policy, language: route.language)
+        }
+        renderers[route.name] = renderer
+        return renderer
+    }
+
+    private func facts(_ due: DueDelivery, policy: Policy) throws -> EntryFacts {
+        let entry = due.entry
+        let opening = try store.caseRecord(id: entry.escalation.caseID)?.opening
+        let contact = policy.delivery.includeContact ? try store.contact(of: entry.escalation.caseID) : nil
+        return EntryFacts(
+            entryID: entry.id, escalation: entry.escalation, store: entry.store, caseKind: entry.caseKind,
+            writtenAt: entry.writtenAt, category: opening?.category, channel: opening?.channel,
+            customerName: contact?.name, customerPhone: contact?.phone)
+    }
+
+    // MARK: Outcomes, recorded in batches
+
+    private func finish(
+        _ due: DueDelivery, error: String?, retry: Bool, policy: Policy, message: String? = nil,
+        notBefore: Instant? = nil, logDelivered: Bool = true
+    ) {
+        let attempts = due.attempts + 1
+        let delivery = policy.delivery
+        var retryAt: Instant?
+        if error != nil, retry, attempts < delivery.maxAttempts {
+            let base = min(delivery.maxBackoffMillis, delivery.backoffMillis << min(attempts - 1, 30))
+            let jittered = Double(base) * Double.random(in: 0.8...1.2)
+            retryAt = max(clock.now().adding(millis: Int64(jittered)), notBefore ?? Instant(millis: 0))
+        }
+        outcomes.append(
+            DeliveryOutcome(entryID: due.entry.id, route: due.route, error: error, retryAt: retryAt, message: message))
+        DeliveryMetrics.attempt(due.route, error != nil, retryAt != nil, late: clock.now() - due.entry.escalation.dueAt)
+        let escalation = due.entry.escalation
+        let metadata: Logger.Metadata = [
+            "sla_case": "\(escalation.caseID)", "sla_clock": "\(escalation.clock)", "sla_tier": "\(escalation.tier)",
+            "sla_store": "\(due.entry.store)", "sla_kind": "\(due.entry.caseKind)", "sla_entry": "\(due.entry.id)",
+            "sla_route": "\(due.route)", "sla_attempts": "\(attempts)",
+        ]
+        if let error {
+            if retryAt == nil {
+                var failed = metadata
+                failed["message_id"] = "\(MessageID.deliveryFailed)"
+                let what = "entry \(due.entry.id) (\(escalation.caseID) to \(escalation.tier))"
+                logger.error(
+                    "\(what) could not be delivered through \(due.route) after \(attempts) attempts: \(error)",
+                    metadata: failed)
+            } else {
+                logger.info(
+                    "entry \(due.entry.id) via \(due.route) failed (attempt \(attempts)), retrying: \(error)",
+                    metadata: metadata)
+            }
+        } else if logDelivered {
+            logger.info("entry \(due.entry.id) delivered via \(due.route)", metadata: metadata)
+        }
+    }
+
+    /// Records the outcomes gathered so far once the completions already queued are in.
+    private func scheduleFlush(thenTick: Bool = false) {
+        tickAfterFlush = tickAfterFlush || thenTick
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        queue.async {
+            self.flushScheduled = false
+            self.flush()
+            if self.tickAfterFlush {
+                self.tickAfterFlush = false
+                self.tick()
+            }
+        }
+    }
+
+    private func flush() {
+        defer {
+            for key in settled { inFlight.remove(key) }
+            settled = []
+        }
+        guard !outcomes.isEmpty else { return }
+        let batch = outcomes
+        outcomes = []
+        do {
+            try store.record(batch, at: clock.now())
+        } catch {
+            // Still pending in the store: they are tried again (at least once).
+            logger.error("delivery: cannot record \(batch.count) attempts: \(error)")
+        }
+    }
+
+    private static func key(_ due: DueDelivery) -> String { "\(due.entry.id)/\(due.route)" }
 
     /// The entry as receivers get it; `id` lets them drop duplicates (delivery is at least once).
     static func json(_ entry: QueueEntry, policy: Policy, contact: CustomerContact? = nil) -> Data {
@@ -230,15 +457,4 @@ public final class Deliverer: @unchecked Sendable {
         }
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
     }
-}
-
-/// The result of a webhook call, set on URLSession's thread and read on the worker's.
-///
-/// Unchecked: set before the worker's semaphore is signalled, read after its wait.
-private final class Outcome: @unchecked Sendable {
-    private let lock = NSLock()
-    private var text: String? = "no answer"
-
-    func set(_ value: String?) { lock.withLock { text = value } }
-    var value: String? { lock.withLock { text } }
 }

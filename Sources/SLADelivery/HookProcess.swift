@@ -1,8 +1,10 @@
+import Dispatch
 import Foundation
 import SLAProcess
 
-/// Runs an exec hook in a process group of its own, so that a hook that hangs is stopped with
-/// everything it started (Foundation's `Process` waits for grandchildren that keep its pipes).
+/// Runs an exec hook (or sendmail) in a process group of its own, so that a hook that hangs is
+/// stopped with everything it started. The calling thread blocks in `read` and `waitpid` (no
+/// polling); a Dispatch timer stops the group when the time is up.
 enum HookProcess {
     struct Outcome {
         var status: Int32?
@@ -13,36 +15,60 @@ enum HookProcess {
     static func run(_ argv: [String], environment: [String: String], input: Data, timeout: Double) throws -> Outcome {
         let child = try ChildProcess.spawn(
             argv[0], arguments: argv, environment: environment, captureErrorOutput: true, ownProcessGroup: true)
-        // The entry is small (well under a pipe's buffer): written whole at once.
+        let stopper = GroupStopper(pid: child.pid)
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now() + timeout)
+        timer.setEventHandler { stopper.stop() }
+        timer.activate()
+        defer { timer.cancel() }
+
+        // The input (an entry, or a mail of a few kB) is written whole; a child that stopped
+        // reading ends the write early, and one that hangs is stopped by the timer.
         child.writeInputAndClose(Array(input))
         let errorOutput = child.errorOutput!
-        _ = fcntl(errorOutput, F_SETFL, O_NONBLOCK)
-        defer { close(errorOutput) }
+        var said = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {  // until every process of the group closed its stderr
+            let count = read(errorOutput, &buffer, buffer.count)
+            if count < 0, errno == EINTR { continue }
+            if count <= 0 { break }
+            if said.count < 4096 { said.append(contentsOf: buffer[0..<count]) }
+        }
+        close(errorOutput)
+        let ended = child.wait()
+        stopper.exited()
+        let timedOut = stopper.didStop
+        return Outcome(
+            status: timedOut ? nil : ended.shellStatus, timedOut: timedOut,
+            stderr: String(decoding: said, as: UTF8.self))
+    }
+}
 
-        var said = Data()
-        func drain() {
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let count = read(errorOutput, &buffer, buffer.count)
-                if count <= 0 { return }
-                if said.count < 4096 { said.append(contentsOf: buffer[0..<count]) }
-            }
+/// Stops a hook's process group: SIGTERM, then SIGKILL a second later if it is still there.
+///
+/// Unchecked: both flags are behind `lock`.
+private final class GroupStopper: @unchecked Sendable {
+    private let pid: pid_t
+    private let lock = NSLock()
+    private var stopped = false
+    private var ended = false
+
+    init(pid: pid_t) { self.pid = pid }
+
+    var didStop: Bool { lock.withLock { stopped } }
+
+    func exited() { lock.withLock { ended = true } }
+
+    func stop() {
+        let alive = lock.withLock {
+            stopped = !ended
+            return !ended
         }
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            drain()
-            if let ended = child.poll() {
-                drain()
-                return Outcome(
-                    status: ended.shellStatus, timedOut: false, stderr: String(decoding: said, as: UTF8.self))
-            }
-            usleep(5_000)
+        guard alive else { return }
+        kill(-pid, SIGTERM)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 1) { [self] in
+            // Only while the leader is not reaped: until then its group id cannot be reused.
+            if !lock.withLock({ ended }) { kill(-pid, SIGKILL) }
         }
-        kill(-child.pid, SIGTERM)
-        let grace = Date().addingTimeInterval(1)
-        while Date() < grace, child.poll() == nil { usleep(10_000) }
-        kill(-child.pid, SIGKILL)
-        _ = child.wait()
-        return Outcome(status: nil, timedOut: true, stderr: String(decoding: said, as: UTF8.self))
     }
 }

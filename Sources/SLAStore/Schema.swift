@@ -152,6 +152,10 @@ enum Schema {
             // whose open cases were last found to have everything they use.
             try db.execute(sql: "CREATE TABLE daemon_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         }
+        migrator.registerMigration("v8-delivery-message") { db in
+            // The message that carried a delivered entry: a digest carries many.
+            try db.execute(sql: "ALTER TABLE deliveries ADD COLUMN message TEXT")
+        }
         return migrator
     }
 }

@@ -9,7 +9,60 @@ public struct DueDelivery: Sendable {
     public var attempts: Int
 }
 
+/// What became of one delivery: sent (`error` nil, with the message that carried it), failed
+/// (`retryAt` nil: for good), or put off without an attempt (`attempted` false: a rate limit or a
+/// robot's lock-out; the count of attempts stays).
+public struct DeliveryOutcome: Sendable {
+    public var entryID: Int64
+    public var route: String
+    public var error: String?
+    public var retryAt: Instant?
+    public var message: String?
+    public var attempted = true
+
+    public init(
+        entryID: Int64, route: String, error: String?, retryAt: Instant?, message: String? = nil,
+        attempted: Bool = true
+    ) {
+        self.entryID = entryID
+        self.route = route
+        self.error = error
+        self.retryAt = retryAt
+        self.message = message
+        self.attempted = attempted
+    }
+}
+
+/// Which routes an entry goes to, decided inside the commit that writes it (the deliverer sets
+/// it from the policy): no second transaction to route what was just written.
+///
+/// Unchecked: `decide` is behind `lock`.
+public final class RouteTable: @unchecked Sendable {
+    private let lock = NSLock()
+    private var decide: (@Sendable (_ tier: String, _ store: String) -> [String])?
+
+    public init() {}
+
+    public func set(_ body: @escaping @Sendable (_ tier: String, _ store: String) -> [String]) {
+        lock.withLock { decide = body }
+    }
+
+    /// Nil while nobody set the table: entries are then routed later by `route(entry:to:at:)`.
+    func routes(tier: String, store: String) -> [String]? {
+        lock.withLock { decide }?(tier, store)
+    }
+}
+
 extension Store {
+    /// Inside `commit`: the deliveries of an entry just written.
+    static func insertDeliveries(entry id: Int64, routes: [String], at now: Instant, _ db: Database) throws {
+        for route in routes {
+            try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO deliveries (entry_id, route, next_attempt_at) VALUES (?, ?, ?)"
+            ).execute(arguments: [id, route, now.millis])
+        }
+    }
+
     /// Entries written since the deliverer last looked, oldest first.
     public func unroutedEntries(limit: Int) throws -> [QueueEntry] {
         try read { db in
@@ -51,15 +104,38 @@ extension Store {
     public func recordAttempt(
         entry id: Int64, route: String, error: String?, retryAt: Instant?, at now: Instant
     ) throws {
+        try record([DeliveryOutcome(entryID: id, route: route, error: error, retryAt: retryAt)], at: now)
+    }
+
+    /// Records the outcomes of many deliveries in one transaction.
+    public func record(_ outcomes: [DeliveryOutcome], at now: Instant) throws {
+        guard !outcomes.isEmpty else { return }
         try write { db in
-            let state = error == nil ? "delivered" : (retryAt == nil ? "failed" : "pending")
-            try db.execute(
+            for outcome in outcomes { try Self.record(outcome, at: now, db) }
+        }
+    }
+
+    private static func record(_ outcome: DeliveryOutcome, at now: Instant, _ db: Database) throws {
+        let (id, route, error) = (outcome.entryID, outcome.route, outcome.error)
+        guard outcome.attempted else {
+            try db.cachedStatement(
+                sql: "UPDATE deliveries SET next_attempt_at = ? WHERE entry_id = ? AND route = ? AND state = 'pending'"
+            ).execute(arguments: [outcome.retryAt?.millis ?? now.millis, id, route])
+            return
+        }
+        do {
+            let state = error == nil ? "delivered" : (outcome.retryAt == nil ? "failed" : "pending")
+            try db.cachedStatement(
                 sql: """
                     UPDATE deliveries SET attempts = attempts + 1, state = ?, last_error = ?,
-                        next_attempt_at = COALESCE(?, next_attempt_at), delivered_at = ?
+                        next_attempt_at = COALESCE(?, next_attempt_at), delivered_at = ?,
+                        message = COALESCE(?, message)
                     WHERE entry_id = ? AND route = ?
-                    """,
-                arguments: [state, error, retryAt?.millis, error == nil ? now.millis : nil, id, route])
+                    """
+            ).execute(
+                arguments: [
+                    state, error, outcome.retryAt?.millis, error == nil ? now.millis : nil, outcome.message, id, route,
+                ])
             // The entry follows its deliveries, unless a person already acknowledged it.
             let states = try String.fetchAll(
                 db, sql: "SELECT state FROM deliveries WHERE entry_id = ?", arguments: [id])
@@ -73,6 +149,16 @@ extension Store {
                         """,
                     arguments: [entryState, entryState, now.millis, id])
             }
+        }
+    }
+
+    /// The message that carried each delivered route of an entry (a digest names many entries).
+    public func deliveryMessages(entry id: Int64) throws -> [String: String] {
+        try read { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT route, message FROM deliveries WHERE entry_id = ? AND message IS NOT NULL",
+                arguments: [id])
+            return Dictionary(rows.map { ($0["route"], $0["message"]) }) { first, _ in first }
         }
     }
 

@@ -11,6 +11,8 @@ public final class Store: Sendable {
     /// Events up to this seq were written before events were chained (schema v6): they are found
     /// through their own partial index. Later ones through the chain.
     let chainedAfter: Int64
+    /// Routes each entry in the commit that writes it (see `RouteTable`).
+    public let routing = RouteTable()
 
     /// Opens (creating if needed) `slad.sqlite` in `directory`, and migrates it.
     public init(directory: String) throws {
@@ -93,6 +95,7 @@ public final class Store: Sendable {
                 for (entry, state) in entries {
                     let (store, caseKind) = try kinds[entry.caseID] ?? self.storeAndKind(of: entry.caseID, db)
                     let late = max(0, batch.writtenAt - entry.dueAt)
+                    let routes = state == .pending ? routing.routes(tier: entry.tier, store: store) : nil
                     var row = try RowWriter(
                         db,
                         """
@@ -113,13 +116,17 @@ public final class Store: Sendable {
                     row.bind(store)
                     row.bind(caseKind)
                     row.bind(state.rawValue)
-                    row.bind(state == .skipped)  // routed: nothing to push
+                    row.bind(state == .skipped || routes != nil)  // routed: nothing to push, or done below
                     try row.execute()
                     if db.changesCount > 0 {
                         inserted.append(
                             QueueEntry(
                                 id: db.lastInsertedRowID, escalation: entry, store: store, caseKind: caseKind,
                                 writtenAt: batch.writtenAt, lateMillis: late, state: state))
+                        if let routes {
+                            try Self.insertDeliveries(
+                                entry: inserted.last!.id, routes: routes, at: batch.writtenAt, db)
+                        }
                     }
                 }
                 for ack in batch.acknowledgements { try Self.acknowledge(ack, db) }

@@ -200,7 +200,8 @@ struct ListCommand: ParsableCommand {
 
 struct EscalationsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "escalations", abstract: "List escalation queue entries, or follow new ones as they are written.")
+        commandName: "escalations", abstract: "List escalation queue entries, or follow new ones as they are written.",
+        subcommands: [TestRouteCommand.self])
 
     @OptionGroup var connection: ConnectionOptions
     @Option(help: "Only entries for this tier (service-desk, duty-supervisor, store-manager...).") var tier: String?

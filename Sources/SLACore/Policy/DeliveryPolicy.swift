@@ -16,6 +16,10 @@ public struct DeliveryPolicy: Hashable, Sendable {
     /// step of the wall clock): every tier (the default) or only the highest.
     public var catchUp = CatchUp.everyTier
     public var routes: [DeliveryRoute] = []
+    /// The base of a link to a case in messages (`{console-url}/cases/C-1042`); nil: no link.
+    public var consoleURL: String?
+    /// The language of the routes that do not name one.
+    public var language = MessageLanguage.chinese
 
     public init() {}
 
@@ -35,13 +39,18 @@ public enum CatchUp: String, Hashable, Sendable, CaseIterable {
     case highestTier = "highest-tier"
 }
 
-/// One way to reach people: a command run with the entry on stdin, or an HTTP POST of it.
+/// One way to reach people: a command, an HTTP POST of the entry as JSON, a chat robot of a
+/// group (WeCom, DingTalk, Feishu) or mail through sendmail(8).
 public struct DeliveryRoute: Hashable, Sendable {
     public enum Target: Hashable, Sendable {
         /// argv; the entry as JSON on stdin, `SLA_*` in the environment.
         case exec([String])
         /// URL and extra headers (a token for a bot or an SMS gateway).
         case webhook(url: String, headers: [String: String])
+        /// A group robot: sentences people read, in the vendor's body shape, signed, rate limited.
+        case robot(RobotRoute)
+        /// Mail handed to sendmail(8).
+        case email(EmailRoute)
     }
 
     public let name: String
@@ -49,12 +58,111 @@ public struct DeliveryRoute: Hashable, Sendable {
     /// Only entries of these stores; nil for every store.
     public let stores: Set<String>?
     public let target: Target
+    /// The language of the default templates.
+    public var language = MessageLanguage.chinese
+    /// A folder of templates that replace the defaults (`breach.text.mustache`, ...); nil: the defaults.
+    public var templates: String?
+    /// At most this many messages in each window; empty: no limit. Robots get their vendor's.
+    public var rateLimits: [RateLimit] = []
 
     public init(name: String, tiers: Set<String>, stores: Set<String>?, target: Target) {
         self.name = name
         self.tiers = tiers
         self.stores = stores
         self.target = target
+        if case .robot(let robot) = target { rateLimits = robot.vendor.rateLimits }
+    }
+
+    /// Whether entries on this route become sentences (and may be merged into digests), rather
+    /// than the entry's JSON.
+    public var sendsMessages: Bool {
+        switch target {
+        case .robot, .email: return true
+        case .exec, .webhook: return false
+        }
+    }
+}
+
+public enum MessageLanguage: String, Hashable, Sendable, CaseIterable {
+    case chinese = "zh"
+    case english = "en"
+}
+
+/// `N` messages per `seconds`, counted over any window of that length (as the vendors count).
+public struct RateLimit: Hashable, Sendable {
+    public let count: Int
+    public let seconds: Int
+
+    public init(count: Int, seconds: Int) {
+        self.count = count
+        self.seconds = seconds
+    }
+
+    /// `"20/min"`, `"5/s"`, `"100/h"`.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let count = Int(parts[0]), count > 0 else { return nil }
+        switch parts[1] {
+        case "s", "sec", "second": seconds = 1
+        case "min", "minute": seconds = 60
+        case "h", "hour": seconds = 3600
+        default: return nil
+        }
+        self.count = count
+    }
+}
+
+public enum RobotVendor: String, Hashable, Sendable, CaseIterable {
+    case wecom, dingtalk, feishu
+
+    /// What each vendor documents: 20 a minute (WeCom, DingTalk), 100 a minute and 5 a second (Feishu).
+    public var rateLimits: [RateLimit] {
+        switch self {
+        case .wecom, .dingtalk: return [RateLimit(count: 20, seconds: 60)]
+        case .feishu: return [RateLimit(count: 100, seconds: 60), RateLimit(count: 5, seconds: 1)]
+        }
+    }
+}
+
+/// A group robot's webhook and how to address it.
+public struct RobotRoute: Hashable, Sendable {
+    public enum Format: String, Hashable, Sendable, CaseIterable {
+        case text, markdown
+    }
+
+    public var vendor: RobotVendor
+    /// The webhook URL, with or without its key (WeCom `key`, DingTalk `access_token`, Feishu's
+    /// last path segment): without, the key is read from `tokenFile`.
+    public var url: String
+    public var tokenFile: String?
+    /// DingTalk's and Feishu's signing secret, read from this file when a message is signed.
+    public var secretFile: String?
+    public var format = Format.text
+    /// Who is @-mentioned: phone numbers, user ids or `@all`, per tier, and per store and tier.
+    public var mentions: [String: [String]] = [:]
+    public var storeMentions: [String: [String: [String]]] = [:]
+
+    public init(vendor: RobotVendor, url: String) {
+        self.vendor = vendor
+        self.url = url
+    }
+
+    /// Everyone mentioned for an entry of this tier and store: the store's own first.
+    public func mentioned(tier: String, store: String) -> [String] {
+        var people = storeMentions[store]?[tier] ?? []
+        for person in mentions[tier] ?? [] where !people.contains(person) { people.append(person) }
+        return people
+    }
+}
+
+/// Mail handed to sendmail(8) with the message on stdin, as cron and smartd send it.
+public struct EmailRoute: Hashable, Sendable {
+    public var to: [String]
+    public var from = "slad"
+    public var sendmail = ["/usr/sbin/sendmail", "-t", "-i"]
+
+    public init(to: [String]) {
+        self.to = to
     }
 }
 
@@ -76,8 +184,19 @@ extension PolicyReader {
         let path = "delivery"
         checkKeys(
             table,
-            allowed: ["max-attempts", "backoff", "max-backoff", "timeout", "route", "include-contact", "catch-up"],
+            allowed: [
+                "max-attempts", "backoff", "max-backoff", "timeout", "route", "include-contact", "catch-up",
+                "console-url", "language",
+            ],
             path: path)
+        if let url = optionalString(table, "console-url", path: path) {
+            if url.hasPrefix("http://") || url.hasPrefix("https://") {
+                delivery.consoleURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+            } else {
+                fail(path + ".console-url", "expected an http:// or https:// URL")
+            }
+        }
+        delivery.language = language(table, path: path) ?? delivery.language
         if let value = table["catch-up"] {
             if let text = value.string, let mode = CatchUp(rawValue: text) {
                 delivery.catchUp = mode
@@ -114,7 +233,7 @@ extension PolicyReader {
                 fail(routePath, "a route is a table")
                 continue
             }
-            checkKeys(route, allowed: ["name", "tiers", "stores", "exec", "webhook", "headers"], path: routePath)
+            checkKeys(route, allowed: Self.routeKeys, path: routePath)
             let name = optionalString(route, "name", path: routePath) ?? "route-\(index + 1)"
             if delivery.routes.contains(where: { $0.name == name }) {
                 fail(routePath + ".name", "route '\(name)' is named twice")
@@ -124,33 +243,168 @@ extension PolicyReader {
                 fail(routePath + ".tiers", "unknown tier '\(tier)' (tiers: \(tiers.map(\.id).joined(separator: ", ")))")
             }
             let stores = stringList(route, "stores", path: routePath, required: false).map(Set.init)
-            var target: DeliveryRoute.Target?
-            switch (route["exec"], route["webhook"]) {
-            case (.some, .some), (nil, nil):
-                fail(routePath, "a route has either `exec` (a command) or `webhook` (a URL)")
-            case (.some, nil):
-                if let argv = stringList(route, "exec", path: routePath), !argv.isEmpty {
-                    if argv[0].hasPrefix("/") {
-                        target = .exec(argv)
-                    } else {
-                        fail(routePath + ".exec", "the command must be an absolute path, such as /usr/local/bin/notify")
-                    }
-                }
-            case (nil, .some):
-                if let url = string(route, "webhook", path: routePath) {
-                    if url.hasPrefix("http://") || url.hasPrefix("https://") {
-                        target = .webhook(url: url, headers: headers(route, path: routePath))
-                    } else {
-                        fail(routePath + ".webhook", "expected an http:// or https:// URL")
-                    }
-                }
+            let kinds = Self.routeKinds.filter { route[$0] != nil }
+            guard kinds.count == 1 else {
+                fail(routePath, "a route has one of `\(Self.routeKinds.joined(separator: "`, `"))`")
+                continue
+            }
+            let target = routeTarget(kinds[0], route, path: routePath, tiers: tierIDs)
+            let extras = ["language", "templates", "rate-limit"].filter { route[$0] != nil }
+            if kinds[0] == "exec" || kinds[0] == "webhook", let extra = extras.first {
+                fail(
+                    routePath + "." + extra, "only routes of people's messages (wecom, dingtalk, feishu, email) take it"
+                )
             }
             if let target {
-                delivery.routes.append(
-                    DeliveryRoute(name: name, tiers: Set(routeTiers), stores: stores, target: target))
+                var built = DeliveryRoute(name: name, tiers: Set(routeTiers), stores: stores, target: target)
+                built.language = language(route, path: routePath) ?? delivery.language
+                built.templates = optionalString(route, "templates", path: routePath)
+                if let folder = built.templates, !folder.hasPrefix("/") {
+                    fail(routePath + ".templates", "expected an absolute path to a folder of templates")
+                }
+                if let limit = optionalString(route, "rate-limit", path: routePath) {
+                    if limit == "off" {
+                        built.rateLimits = []
+                    } else if let parsed = RateLimit(limit) {
+                        built.rateLimits = [parsed]
+                    } else {
+                        fail(routePath + ".rate-limit", "expected messages per time, such as \"20/min\", or \"off\"")
+                    }
+                }
+                delivery.routes.append(built)
             }
         }
         return delivery
+    }
+
+    static let routeKinds = ["exec", "webhook", "wecom", "dingtalk", "feishu", "email"]
+    static let routeKeys: Set<String> = Set(routeKinds).union([
+        "name", "tiers", "stores", "headers", "language", "templates", "rate-limit", "format", "token-file",
+        "secret-file", "mention", "store-mention", "from", "sendmail",
+    ])
+
+    /// What a route's kind key says, checked; nil after a failure.
+    mutating func routeTarget(_ kind: String, _ route: TOMLTable, path: String, tiers: Set<String>)
+        -> DeliveryRoute.Target?
+    {
+        let robotOnly = ["format", "token-file", "secret-file", "mention", "store-mention"]
+        let emailOnly = ["from", "sendmail"]
+        let notHere: [String]
+        switch kind {
+        case "exec", "webhook": notHere = robotOnly + emailOnly
+        case "email": notHere = robotOnly + ["headers"]
+        default: notHere = emailOnly + ["headers"]
+        }
+        for key in notHere where route[key] != nil {
+            fail(path + "." + key, "a route of kind `\(kind)` does not take `\(key)`")
+        }
+        switch kind {
+        case "exec":
+            guard let argv = stringList(route, "exec", path: path), !argv.isEmpty else { return nil }
+            guard argv[0].hasPrefix("/") else {
+                fail(path + ".exec", "the command must be an absolute path, such as /usr/local/bin/notify")
+                return nil
+            }
+            return .exec(argv)
+        case "webhook":
+            guard let url = httpURL(route, "webhook", path: path) else { return nil }
+            return .webhook(url: url, headers: headers(route, path: path))
+        case "email":
+            guard let to = stringList(route, "email", path: path) else { return nil }
+            guard !to.isEmpty, to.allSatisfy({ $0.contains("@") && !$0.contains(where: \.isNewline) }) else {
+                fail(path + ".email", "expected a list of mail addresses, such as [\"manager@store.example\"]")
+                return nil
+            }
+            var email = EmailRoute(to: to)
+            if let from = optionalString(route, "from", path: path) {
+                if from.contains(where: \.isNewline) { fail(path + ".from", "one line, a mail address") }
+                email.from = from
+            }
+            if let argv = stringList(route, "sendmail", path: path, required: false) {
+                if argv.first?.hasPrefix("/") == true {
+                    email.sendmail = argv
+                } else {
+                    fail(
+                        path + ".sendmail",
+                        "the command must be an absolute path, such as [\"/usr/sbin/sendmail\", \"-t\", \"-i\"]")
+                }
+            }
+            return .email(email)
+        default:
+            let vendor = RobotVendor(rawValue: kind)!
+            guard let url = httpURL(route, kind, path: path) else { return nil }
+            var robot = RobotRoute(vendor: vendor, url: url)
+            robot.tokenFile = absolutePath(route, "token-file", path: path)
+            robot.secretFile = absolutePath(route, "secret-file", path: path)
+            if vendor == .wecom, robot.secretFile != nil {
+                fail(
+                    path + ".secret-file",
+                    "WeCom robots are not signed: the key in the URL (or token-file) is the secret")
+            }
+            if let format = optionalString(route, "format", path: path) {
+                if let parsed = RobotRoute.Format(rawValue: format) {
+                    robot.format = parsed
+                } else {
+                    fail(path + ".format", "expected \"text\" or \"markdown\"")
+                }
+            }
+            robot.mentions = mentions(route["mention"], path: path + ".mention", tiers: tiers)
+            if let value = route["store-mention"] {
+                if let table = value.table {
+                    for store in table.keys {
+                        robot.storeMentions[store] = mentions(
+                            table[store], path: path + ".store-mention.\(store)", tiers: tiers)
+                    }
+                } else {
+                    fail(path + ".store-mention", "expected a table of stores, each a table of tiers")
+                }
+            }
+            return .robot(robot)
+        }
+    }
+
+    /// `{ tier = ["13800000000", "userid", "@all"] }`.
+    mutating func mentions(_ value: TOMLValueConvertible?, path: String, tiers: Set<String>) -> [String: [String]] {
+        guard let value else { return [:] }
+        guard let table = value.table else {
+            fail(path, "expected a table of tiers, each a list of phone numbers or user ids")
+            return [:]
+        }
+        var result: [String: [String]] = [:]
+        for tier in table.keys {
+            if !tiers.contains(tier) { fail(path + ".\(tier)", "unknown tier '\(tier)'") }
+            result[tier] = stringList(table, tier, path: path)
+        }
+        return result
+    }
+
+    mutating func httpURL(_ table: TOMLTable, _ key: String, path: String) -> String? {
+        guard let url = string(table, key, path: path) else { return nil }
+        guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+            fail(path + "." + key, "expected an http:// or https:// URL")
+            return nil
+        }
+        return url
+    }
+
+    mutating func absolutePath(_ table: TOMLTable, _ key: String, path: String) -> String? {
+        guard let file = optionalString(table, key, path: path) else { return nil }
+        guard file.hasPrefix("/") else {
+            fail(
+                path + "." + key,
+                "expected an absolute path, such as /etc/slad/\(key.replacingOccurrences(of: "-file", with: ""))")
+            return nil
+        }
+        return file
+    }
+
+    mutating func language(_ table: TOMLTable, path: String) -> MessageLanguage? {
+        guard let text = optionalString(table, "language", path: path) else { return nil }
+        guard let language = MessageLanguage(rawValue: text) else {
+            fail(path + ".language", "expected \"zh\" or \"en\"")
+            return nil
+        }
+        return language
     }
 
     mutating func headers(_ route: TOMLTable, path: String) -> [String: String] {
