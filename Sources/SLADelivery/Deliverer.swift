@@ -2,8 +2,8 @@ import Dispatch
 import Foundation
 import Logging
 import SLACore
+import SLAMessageIDs
 import SLAMetrics
-import SLAScheduler
 import SLAStore
 
 /// Pushes queue entries to people, at least once, with exponential backoff and jitter, until
