@@ -10,9 +10,10 @@ CATALOGDIR = $(PREFIX)/lib/systemd/catalog
 DOCDIR = $(PREFIX)/share/doc/slad
 RELEASE_FLAGS = -c release --static-swift-stdlib
 STATE_DIR ?= $(CURDIR)/var
-APT_PACKAGES = tzdata sqlite3 libsqlite3-dev libsystemd-dev libcurl4-openssl-dev pkg-config curl python3 systemd util-linux msmtp
+APT_PACKAGES = tzdata sqlite3 libsqlite3-dev libsystemd-dev libcurl4-openssl-dev pkg-config curl python3 systemd util-linux msmtp \
+  prometheus
 
-.PHONY: deps build release test lint format run demo hint install uninstall systemd-check clean bench bench-quick
+.PHONY: deps build release test lint format run demo hint install install-files deb uninstall systemd-check clean bench bench-quick
 
 # Installs the Debian packages slad needs, when one is missing and we may (root).
 deps:
@@ -83,22 +84,34 @@ hint:
 	@echo "  slactl show C-1; slactl event C-1 reacted; slactl escalations --pending"
 
 # Installs binaries, units, sysusers, tmpfiles, catalog and the default policy with its holiday
-# files (an edited /etc/slad/policy.toml, and a holiday file already there, are kept). Then: systemctl enable --now slad.socket slad.service
+# files (an edited /etc/slad/policy.toml, and a holiday file already there, are kept).
+# Then: systemctl enable --now slad.socket slad.service
 install: release
-	@bin=$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path); \
-	install -Dm755 $$bin/slad $(DESTDIR)$(BINDIR)/slad; \
-	install -Dm755 $$bin/slactl $(DESTDIR)$(BINDIR)/slactl
+	@$(MAKE) --no-print-directory install-files BIN_DIR="$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)"
+	@if [ -z "$(DESTDIR)" ]; then \
+	  systemd-sysusers $(SYSUSERSDIR)/slad.conf || true; \
+	  journalctl --update-catalog || true; \
+	  systemctl daemon-reload 2>/dev/null || true; \
+	fi
+
+# What `install` copies, from binaries already built in BIN_DIR (`make deb` lays its tree out with it).
+install-files:
+	@test -x "$(BIN_DIR)/slad" || { echo "install-files: no slad in BIN_DIR=$(BIN_DIR)"; exit 1; }
+	install -Dm755 $(BIN_DIR)/slad $(DESTDIR)$(BINDIR)/slad
+	install -Dm755 $(BIN_DIR)/slactl $(DESTDIR)$(BINDIR)/slactl
 	install -d $(DESTDIR)$(UNITDIR)
 	sed -e 's|/usr/local/bin|$(BINDIR)|g' -e 's|/usr/local/share/doc/slad|$(DOCDIR)|g' \
 	  systemd/slad.service > $(DESTDIR)$(UNITDIR)/slad.service
 	sed -e 's|/usr/local/share/doc/slad|$(DOCDIR)|g' systemd/slad.socket > $(DESTDIR)$(UNITDIR)/slad.socket
 	install -Dm644 systemd/slad.sysusers $(DESTDIR)$(SYSUSERSDIR)/slad.conf
 	install -Dm644 systemd/slad.tmpfiles $(DESTDIR)$(TMPFILESDIR)/slad.conf
-	install -Dm644 systemd/slad.catalog $(DESTDIR)$(CATALOGDIR)/slad.catalog
+	install -d $(DESTDIR)$(CATALOGDIR)
+	sed -e 's|/usr/local/share/doc/slad|$(DOCDIR)|g' systemd/slad.catalog > $(DESTDIR)$(CATALOGDIR)/slad.catalog
 	install -Dm755 scripts/monthly-report $(DESTDIR)$(PREFIX)/libexec/slad/monthly-report
 	sed -e 's|/usr/local/bin|$(BINDIR)|g' -e 's|/usr/local/libexec|$(PREFIX)/libexec|g' \
-	  systemd/slad-report.service > $(DESTDIR)$(UNITDIR)/slad-report.service
-	install -m644 systemd/slad-report.timer $(DESTDIR)$(UNITDIR)/slad-report.timer
+	  -e 's|/usr/local/share/doc/slad|$(DOCDIR)|g' systemd/slad-report.service > $(DESTDIR)$(UNITDIR)/slad-report.service
+	sed -e 's|/usr/local/share/doc/slad|$(DOCDIR)|g' systemd/slad-report.timer > $(DESTDIR)$(UNITDIR)/slad-report.timer
+	install -Dm644 systemd/slad-network.conf $(DESTDIR)$(DOCDIR)/examples/slad-network.conf
 	install -Dm644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	install -m644 docs/channels*.md systemd/slad.service.d/network-delivery.conf $(DESTDIR)$(DOCDIR)/
 	install -Dm644 config/policy.toml $(DESTDIR)$(DOCDIR)/policy.toml.default
@@ -111,11 +124,15 @@ install: release
 	  if [ -e $(DESTDIR)/etc/slad/holidays/$${f##*/} ]; then echo "kept the existing /etc/slad/holidays/$${f##*/}"; \
 	  else install -m644 $$f $(DESTDIR)/etc/slad/holidays/; fi; \
 	done
-	@if [ -z "$(DESTDIR)" ]; then \
-	  systemd-sysusers $(SYSUSERSDIR)/slad.conf || true; \
-	  journalctl --update-catalog || true; \
-	  systemctl daemon-reload 2>/dev/null || true; \
-	fi
+
+# The Debian package: slad_VERSION-REVISION_ARCH.deb in DEB_OUT (packaging/build-deb says how).
+# `make deb DEB_REVISION=2` builds a later revision of the same version (an upgrade to test).
+DEB_OUT ?= $(CURDIR)
+DEB_PACKAGES = dpkg-dev binutils go-md2man lintian
+deb: release
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="$(DEB_PACKAGES)"
+	@deb=$$(packaging/build-deb "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)" $(DEB_OUT)) && \
+	  echo "built $$deb" && lintian --fail-on error --info $$deb && echo "lintian: no errors"
 
 uninstall:
 	-systemctl disable --now slad.service slad.socket 2>/dev/null

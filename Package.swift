@@ -18,9 +18,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
@@ -43,13 +45,22 @@ let package = Package(
         // The durable store: event log, case and clock state, escalation queue (SQLite via GRDB).
         .target(
             name: "SLAStore",
-            dependencies: ["SLACore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["SLACore", "SLAMetrics", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // What slad measures (swift-metrics), under Prometheus names, and their text exposition.
+        // Below every module that records: it knows counts and durations, not slad's types.
+        .target(
+            name: "SLAMetrics",
+            dependencies: [
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
         ),
         // One heap of deadlines, one Dispatch timer, and the service that ties engine and store.
         .target(
             name: "SLAScheduler",
             dependencies: [
-                "SLACore", "SLAAPI", "SLAStore", "SLAMessageIDs",
+                "SLACore", "SLAAPI", "SLAStore", "SLAMessageIDs", "SLAMetrics",
                 .product(name: "Collections", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -63,7 +74,8 @@ let package = Package(
         .target(
             name: "SLADelivery",
             dependencies: [
-                "SLACore", "SLAStore", "SLAProcess", "SLAMessageIDs", .product(name: "Logging", package: "swift-log"),
+                "SLACore", "SLAStore", "SLAProcess", "SLAMessageIDs", "SLAMetrics",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -75,7 +87,7 @@ let package = Package(
         .target(
             name: "SLAServer",
             dependencies: [
-                "SLACore", "SLAAPI", "SLAScheduler", "SLAStore", "SLAReports",
+                "SLACore", "SLAAPI", "SLAScheduler", "SLAStore", "SLAReports", "SLAMetrics",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -97,7 +109,7 @@ let package = Package(
             name: "slad",
             dependencies: [
                 "SLACore", "SLAStore", "SLAScheduler", "SLAServer", "SLASystemd", "SLADelivery", "SLAPolicyFile",
-                "SLAMessageIDs",
+                "SLAMessageIDs", "SLAMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -148,6 +160,7 @@ let package = Package(
                 "SLADelivery", "SLAStore", "SLACore", "SLAMessageIDs", .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Golden"]),
+        .testTarget(name: "SLAMetricsTests", dependencies: ["SLAMetrics"]),
         .testTarget(
             name: "SLASystemdTests", dependencies: ["SLASystemd", .product(name: "Logging", package: "swift-log")]),
     ]

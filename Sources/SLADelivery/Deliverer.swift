@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import SLACore
 import SLAMessageIDs
+import SLAMetrics
 import SLAStore
 
 /// Pushes queue entries to people, at least once, with exponential backoff and jitter, until
@@ -373,6 +374,7 @@ public final class Deliverer: @unchecked Sendable {
         }
         outcomes.append(
             DeliveryOutcome(entryID: due.entry.id, route: due.route, error: error, retryAt: retryAt, message: message))
+        DeliveryMetrics.attempt(due.route, error != nil, retryAt != nil, late: clock.now() - due.entry.escalation.dueAt)
         let escalation = due.entry.escalation
         let metadata: Logger.Metadata = [
             "sla_case": "\(escalation.caseID)", "sla_clock": "\(escalation.clock)", "sla_tier": "\(escalation.tier)",

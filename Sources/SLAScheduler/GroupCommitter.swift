@@ -36,7 +36,7 @@ final class GroupCommitter {
     func commit(_ group: inout GroupCommit, _ policy: Policy) throws -> [QueueEntry] {
         let batch = group.sealed(policy, writtenAt: clock.now())
         do {
-            let written = persist ? try store.commit(batch) : []
+            let written = persist ? try CommitMetrics.commit(batch, writes: group.outcomes.count, to: store) : []
             sequence = group.sequence
             return written
         } catch {

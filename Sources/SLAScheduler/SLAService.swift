@@ -87,6 +87,7 @@ public final class SLAService: @unchecked Sendable {
             let orphans = try scheduler.recover(engine, into: &group)
             let written = try committer.commit(&group, engine.policy)
             scheduler.absorb(group, engine)
+            CommitMetrics.record(effects: group.effects, entries: written, kindOf: { group.changed[$0]?.kind })
             log.committed(ServiceLog.Commit(group, engine.policy, written: written, unpersisted: nil))
             let recomputed = try recomputeOpenCases(engine, atStart: true)
             let timer = DispatchSource.makeTimerSource(queue: queue)
@@ -172,6 +173,7 @@ public final class SLAService: @unchecked Sendable {
         }
         let written = try committer.commit(&group, engine.policy)
         scheduler.absorb(group, engine)
+        CommitMetrics.record(effects: group.effects, entries: written, kindOf: { group.changed[$0]?.kind })
         if let last = written.last { notifier.published(upTo: last.id) }
         let commit = ServiceLog.Commit(group, engine.policy, written: written, unpersisted: nil)
         logQueue.async { [log] in log.committed(commit) }
@@ -276,6 +278,7 @@ public final class SLAService: @unchecked Sendable {
         }
         lastFailure = nil
         scheduler.absorb(group, engine)
+        CommitMetrics.record(effects: group.effects, entries: written, kindOf: { group.changed[$0]?.kind })
         committer.answer(writes, group, source: scheduler.committed)
         if let last = written.last { notifier.published(upTo: last.id) }
         if !more { notifier.settled() }

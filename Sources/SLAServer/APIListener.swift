@@ -16,6 +16,9 @@ public final class APIListener: Sendable {
         case inherited(Int32)
         /// Store software on other machines: every request must carry `Authorization: Bearer TOKEN`.
         case tcp(host: String, port: Int, token: String)
+        /// A scraper's TCP listener (`--metrics-listen`): no token; give it a router that serves
+        /// only what may be read without one (`Routes.metricsRouter`).
+        case openTCP(host: String, port: Int)
     }
 
     /// A connection with no request for this long is closed (slow or idle clients).
@@ -35,8 +38,12 @@ public final class APIListener: Sendable {
     public static func start(
         router: APIRouter, endpoint: Endpoint, idleTimeout: TimeAmount = idleTimeout, logger: Logger
     ) async throws -> APIListener {
-        var token: String?
-        if case .tcp(_, _, let required) = endpoint { token = required }
+        let (token, isTCP): (String?, Bool) =
+            switch endpoint {
+            case .tcp(_, _, let required): (required, true)
+            case .openTCP: (nil, true)
+            case .path, .inherited: (nil, false)
+            }
         let connections = NIOLockedValueBox<[ObjectIdentifier: Channel]>([:])
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
@@ -57,7 +64,7 @@ public final class APIListener: Sendable {
                 }
                 // The kernel's word on the caller is fixed at connect: asked once per connection.
                 let peer: EventLoopFuture<String?> =
-                    token == nil
+                    !isTCP
                     ? PeerIdentity.unixPeer(of: channel)
                     : channel.eventLoop.makeSucceededFuture("tcp \(channel.remoteAddress?.ipAddress ?? "?")")
                 return peer.flatMapThrowing { peer in
@@ -73,7 +80,7 @@ public final class APIListener: Sendable {
             channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
         case .inherited(let descriptor):
             channel = try await bootstrap.withBoundSocket(descriptor).get()
-        case .tcp(let host, let port, _):
+        case .tcp(let host, let port, _), .openTCP(let host, let port):
             channel = try await bootstrap.bind(host: host, port: port).get()
         }
         return APIListener(channel: channel, connections: connections)

@@ -22,6 +22,8 @@ public struct Routes: Sendable {
     /// Reports and exports read whole periods: on threads of their own, so that a slow one holds
     /// up no ordinary read.
     let reporters: NIOThreadPool
+    /// `GET /metrics`, on every listener (and alone on `--metrics-listen`).
+    let metrics: MetricsPage
 
     public init(
         service: SLAService, clock: WallClock = SystemClock(), version: String,
@@ -32,6 +34,7 @@ public struct Routes: Sendable {
         self.version = version
         self.readers = readers
         self.reporters = reporters
+        metrics = MetricsPage(service: service, clock: clock)
     }
 
     public static let sharedReaders = started(NIOThreadPool(numberOfThreads: 4))
@@ -54,7 +57,20 @@ public struct Routes: Sendable {
         router.post("/v1/escalations/:id/ack") { request, respond in try acknowledge(request, respond) }
         router.get("/v1/export") { request, respond in respond.offload(to: reporters) { try export(request) } }
         router.get("/v1/reports") { request, respond in respond.offload(to: reporters) { try report(request) } }
+        addMetrics(to: router)
         return router
+    }
+
+    /// `/metrics` alone: what `--metrics-listen` serves.
+    public func metricsRouter() -> APIRouter {
+        let router = APIRouter()
+        addMetrics(to: router)
+        return router
+    }
+
+    private func addMetrics(to router: APIRouter) {
+        let page = metrics
+        router.get("/metrics") { _, respond in respond.offload(to: readers) { page.render() } }
     }
 
     // MARK: Handlers

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SLACore
+import SLAMetrics
 
 /// The one owner of `slad.sqlite`: every write of the daemon goes through `commit`, in one
 /// transaction, with `synchronous=FULL` in WAL mode so that a committed batch survives power loss.
@@ -146,6 +147,7 @@ public final class Store: Sendable {
                             batch.writtenAt.millis,
                         ])
                 }
+                db.afterNextTransaction(onCommit: StoreMetrics.syncTimer())  // the COMMIT: WAL written and fsynced
                 return inserted
             }
         } catch {

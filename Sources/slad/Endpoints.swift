@@ -46,6 +46,11 @@ struct TCPAddress {
         self.port = port
     }
 
+    /// `--metrics-listen`: HOST:PORT, or a PORT alone on loopback.
+    init?(metrics text: String) {
+        self.init(Int(text) != nil ? "127.0.0.1:" + text : text)
+    }
+
     /// The token, trimmed; nil when the file is missing or empty.
     static func token(at path: String) -> String? {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }

@@ -5,6 +5,7 @@ import NIOCore
 import SLACore
 import SLADelivery
 import SLAMessageIDs
+import SLAMetrics
 import SLAPolicyFile
 import SLAScheduler
 import SLAServer
@@ -28,6 +29,11 @@ struct Slad: ParsableCommand {
     var listen: String?
     @Option(help: "The bearer token TCP clients must send (required with --listen; never logged).")
     var tokenFile: String?
+    @Option(
+        help: ArgumentHelp(
+            "Serve GET /metrics (Prometheus) alone, without a token, on PORT (loopback) or HOST:PORT (off by default).",
+            valueName: "address"))
+    var metricsListen: String?
     @Option(help: "Seconds before a connection that sends nothing is closed.") var idleTimeout = 30
     @Flag(help: .hidden) var checkPolicyStdin = false
     @Flag(help: .hidden) var benchNoPersist = false
@@ -41,6 +47,9 @@ struct Slad: ParsableCommand {
         }
         if let listen, TCPAddress(listen) == nil {
             throw ValidationError("--listen must be HOST:PORT, such as 0.0.0.0:8470")
+        }
+        if let metricsListen, TCPAddress(metrics: metricsListen) == nil {
+            throw ValidationError("--metrics-listen must be PORT or HOST:PORT, such as 9470 or 127.0.0.1:9470")
         }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be trace, debug, info, notice, warning, error or critical")

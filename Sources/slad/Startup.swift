@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import SLACore
 import SLAMessageIDs
+import SLAMetrics
 import SLAPolicyFile
 import SLAScheduler
 import SLAServer
@@ -22,6 +23,7 @@ extension Slad {
             handler.logLevel = level
             return handler
         }
+        SLAMetrics.bootstrap(version: SLACoreVersion.string)
         return Logger(label: "slad")
     }
 
@@ -104,6 +106,13 @@ extension Slad {
             listeners.all.append(("tcp", tcp))
             logger.notice("also serving on TCP \(listen), bearer token required")
         }
+        if let metricsListen, let address = TCPAddress(metrics: metricsListen) {
+            let metrics = try await APIListener.start(
+                router: routes.metricsRouter(), endpoint: .openTCP(host: address.host, port: address.port),
+                idleTimeout: idle, logger: logger)
+            listeners.all.append(("metrics", metrics))
+            logger.notice("serving /metrics on TCP \(address.host):\(address.port)")
+        }
         logger.notice(inherited.map { "serving on the socket systemd passed (fd \($0))" } ?? "serving on \(socket)")
         return listeners
     }
@@ -121,6 +130,7 @@ extension PolicyFile {
         do {
             let policy = try load(path)
             let recomputed = try service.reload(policy: policy)
+            PolicyMetrics.reloaded(ok: true)
             logger.notice(
                 "policy reloaded from \(path): \(policy.clocks.count) clocks",
                 metadata: ["message_id": "\(MessageID.policyReloaded)"])
@@ -128,6 +138,7 @@ extension PolicyFile {
             HorizonWatch.warn(policy, logger: logger)
             return policy
         } catch {
+            PolicyMetrics.reloaded(ok: false)
             logger.error(
                 "policy refused, the old one stays in force:\n\(error)",
                 metadata: ["message_id": "\(MessageID.policyRefused)"])
