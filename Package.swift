@@ -26,7 +26,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
     ],
     targets: [
-        // Pure core: policy, calendars, deadlines, engine. No I/O, no Date(), no Dispatch.
+        // Pure core: policy, calendars, deadlines, engine. No I/O, no Dispatch; the engine never reads
+        // the time (`now` is passed in; `SystemClock` is the shell's wall clock, injected).
         .target(
             name: "SLACore",
             dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]
@@ -34,6 +35,11 @@ let package = Package(
         // Pure compliance reports: periods, counts and lateness from cases and queue entries, and
         // their table, CSV, JSON and HTML renderings. No I/O, no Date().
         .target(name: "SLAReports", dependencies: ["SLACore"]),
+        // The wire types of the API, shared by the server, slactl and slabench: requests and their
+        // checks, the answers (views) and the error body, with the fast JSON reader and writer.
+        .target(name: "SLAAPI", dependencies: ["SLACore"]),
+        // The journal's MESSAGE_ID values, for every module that logs.
+        .target(name: "SLAMessageIDs"),
         // The durable store: event log, case and clock state, escalation queue (SQLite via GRDB).
         .target(
             name: "SLAStore",
@@ -43,7 +49,7 @@ let package = Package(
         .target(
             name: "SLAScheduler",
             dependencies: [
-                "SLACore", "SLAStore",
+                "SLACore", "SLAAPI", "SLAStore", "SLAMessageIDs",
                 .product(name: "Collections", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -57,7 +63,7 @@ let package = Package(
         .target(
             name: "SLADelivery",
             dependencies: [
-                "SLACore", "SLAStore", "SLAScheduler", "SLAProcess", .product(name: "Logging", package: "swift-log"),
+                "SLACore", "SLAStore", "SLAProcess", "SLAMessageIDs", .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -69,7 +75,7 @@ let package = Package(
         .target(
             name: "SLAServer",
             dependencies: [
-                "SLACore", "SLAScheduler", "SLAStore", "SLAReports",
+                "SLACore", "SLAAPI", "SLAScheduler", "SLAStore", "SLAReports",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -91,6 +97,7 @@ let package = Package(
             name: "slad",
             dependencies: [
                 "SLACore", "SLAStore", "SLAScheduler", "SLAServer", "SLASystemd", "SLADelivery", "SLAPolicyFile",
+                "SLAMessageIDs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -102,35 +109,37 @@ let package = Package(
         .executableTarget(
             name: "slactl",
             dependencies: [
-                "SLACore", "SLAPolicyFile", "SLADelivery",
+                "SLACore", "SLAAPI", "SLAPolicyFile", "SLADelivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // The benchmark suite (`make bench`): drives the real slad binary and writes docs/benchmarks.md.
         .executableTarget(
             name: "slabench",
-            dependencies: ["SLACore", "SLAStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["SLACore", "SLAAPI", "SLAStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: benchHarness
         ),
         // libFuzzer targets (scripts/fuzz builds them with -sanitize=fuzzer; otherwise stubs).
         .executableTarget(name: "FuzzPolicy", dependencies: ["SLACore"]),
-        .executableTarget(name: "FuzzRequest", dependencies: ["SLACore", "SLAScheduler"]),
+        .executableTarget(name: "FuzzRequest", dependencies: ["SLACore", "SLAAPI"]),
         .testTarget(name: "SLACoreTests", dependencies: ["SLACore"]),
+        .testTarget(name: "SLAAPITests", dependencies: ["SLAAPI", "SLACore"]),
         .testTarget(
             name: "SLAServerTests",
             dependencies: [
-                "SLAServer", "SLACore", "SLAScheduler", "SLAStore", .product(name: "Logging", package: "swift-log"),
+                "SLAServer", "SLAAPI", "SLACore", "SLAScheduler", "SLAStore",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         .testTarget(
             name: "SLAStoreTests",
-            dependencies: ["SLAStore", "SLAScheduler", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["SLAStore", "SLAScheduler", "SLAAPI", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SLAReportsTests", dependencies: ["SLAReports", "SLACore"]),
         .testTarget(
             name: "SLADeliveryTests",
             dependencies: [
-                "SLADelivery", "SLAStore", "SLAScheduler", "SLACore", .product(name: "Logging", package: "swift-log"),
+                "SLADelivery", "SLAStore", "SLACore", "SLAMessageIDs", .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Golden"]),
         .testTarget(

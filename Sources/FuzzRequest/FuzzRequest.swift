@@ -1,8 +1,8 @@
 // libFuzzer target: API request bodies (JSON) decoded as the server decodes them, then applied to
 // the engine on the default rules. Nothing a client sends may crash it. Built by scripts/fuzz.
 import Foundation
+import SLAAPI
 import SLACore
-import SLAScheduler
 
 #if FUZZING
     let policy = try! PolicyLoader.load(

@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import SLACore
-import SLAScheduler
+import SLAMessageIDs
 import SLAStore
 
 /// Pushes queue entries to people, at least once, with exponential backoff and jitter, until

@@ -1,6 +1,7 @@
 import Dispatch
 import Logging
 import SLACore
+import SLAMessageIDs
 import SLAStore
 
 /// Purges closed cases older than the policy's `[retention] days` (never under two years), once at

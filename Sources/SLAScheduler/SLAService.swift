@@ -1,7 +1,9 @@
 import Dispatch
 import Foundation
 import Logging
+import SLAAPI
 import SLACore
+import SLAMessageIDs
 import SLAStore
 
 /// The daemon's heart: the engine's working set of active cases, the deadline heap, the one

@@ -1,4 +1,5 @@
 import NIOHTTP1
+import SLAAPI
 import SLACore
 import SLAScheduler
 import SLAStore

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import SLAAPI
 import SLACore
 import SLAScheduler
 import SLAStore
@@ -151,7 +152,7 @@ public struct Routes: Sendable {
         let policy = service.policy
         let now = clock.now()
         let cases = try read { try service.store.cases(filter) }
-        return .json(ListView(name: "cases", items: cases.map { CaseView($0, policy: policy, now: now) }))
+        return .json(CaseList(cases: cases.map { CaseView($0, policy: policy, now: now) }))
     }
 
     /// A page of the queue now, or (`wait=`, for followers) when the next entry is written.
@@ -212,8 +213,7 @@ public struct Routes: Sendable {
 
     private func entriesPage(_ entries: [QueueEntry]) -> APIResponse {
         let time = TimeFormatter(policy: service.policy)
-        return .json(
-            ListView(name: "entries", items: entries.map { EntryView($0, time: time, policy: service.policy) }))
+        return .json(EntryList(entries: entries.map { EntryView($0, time: time, policy: service.policy) }))
     }
 
     /// Through the group commit like every other write, answered once it is on disk.

@@ -64,18 +64,6 @@ public struct IdempotentAnswer: Hashable, Sendable {
     }
 }
 
-/// A customer's contact details: optional, kept only in the database (mode 0600), never logged,
-/// never in queue entries unless `[delivery] include-contact` asks, and purged with the case.
-public struct CustomerContact: Codable, Hashable, Sendable {
-    public var name: String?
-    public var phone: String?
-
-    public init(name: String? = nil, phone: String? = nil) {
-        self.name = name
-        self.phone = phone
-    }
-}
-
 /// Everything one group commit writes, in one transaction.
 public struct WriteBatch: Sendable {
     public var cases: [Case] = []

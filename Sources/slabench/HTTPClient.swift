@@ -1,4 +1,5 @@
 import Foundation
+import SLAAPI
 
 /// A blocking HTTP/1.1 client on one keep-alive Unix-socket connection: light enough that 32 of
 /// them in threads leave the cores to slad. Used from one thread at a time.
@@ -13,8 +14,9 @@ final class HTTPConnection {
 
         var text: String { String(decoding: body, as: UTF8.self) }
 
-        func json() -> [String: Any] {
-            (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:]
+        /// The answer as its SLAAPI view, or nil if it is not one.
+        func decode<Answer: Decodable>(_ type: Answer.Type) -> Answer? {
+            try? APIJSON.decode(type, from: Data(body))
         }
     }
 
@@ -80,8 +82,8 @@ final class HTTPConnection {
         }
     }
 
-    func post(_ path: String, json: String) throws -> Reply {
-        try send("POST", path, body: Array(json.utf8))
+    func post(_ path: String, _ request: some Encodable) throws -> Reply {
+        try send("POST", path, body: Array(try APIJSON.encode(request)))
     }
 
     static func request(_ method: String, _ path: String, body: [UInt8]? = nil) -> [UInt8] {

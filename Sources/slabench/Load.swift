@@ -1,4 +1,5 @@
 import Foundation
+import SLAAPI
 import SLACore
 
 /// Runs `body(worker)` on `count` threads and returns when all are done.
@@ -43,7 +44,8 @@ enum EventLoad {
             var result = LoadResult()
             result.latencies.reserveCapacity(rate.map { Int($0 * seconds) / clients + 16 } ?? 100_000)
             let connection = HTTPConnection(socketPath: socket)
-            let body = Array(#"{"kind":"noted","actor":"\#(actor)\#(worker)"}"#.utf8)
+            // Strings only: encoding cannot fail.
+            let body = Array(try! APIJSON.encode(RecordEventRequest(kind: "noted", actor: "\(actor)\(worker)")))
             // Every request this client sends, made once: the clients share the cores with slad.
             let requests =
                 probe.map { [HTTPConnection.request("GET", $0)] }
@@ -101,14 +103,12 @@ enum CaseOpener {
             let connection = HTTPConnection(socketPath: socket)
             var index = worker
             while index < openedAt.count {
-                var body = #"{"kind":"load","store":"S\#(index % 50 + 1)","actor":"slabench""#
-                if let millis = openedAt[index] {
-                    body += #","opened_at":"\#(ISO8601.format(Instant(millis: millis), offsetSeconds: 0))""#
-                }
-                body += "}"
+                let request = OpenCaseRequest(
+                    kind: "load", store: "S\(index % 50 + 1)", openedAt: openedAt[index].map(Instant.init(millis:)),
+                    actor: "slabench")
                 do {
-                    let reply = try connection.post("/v1/cases", json: body)
-                    guard reply.status == 201, let id = reply.json()["id"] as? String else {
+                    let reply = try connection.post("/v1/cases", request)
+                    guard reply.status == 201, let id = reply.decode(CaseView.self)?.id else {
                         throw BenchError("open: HTTP \(reply.status): \(reply.text.prefix(300))")
                     }
                     lock.withLock { ids[index] = id }
@@ -148,12 +148,11 @@ final class Follower {
                     let reply = try connection.send("GET", "/v1/escalations?after=\(after)&wait=1")
                     let now = Time.wallMillis()
                     guard reply.status == 200 else { throw BenchError("follow: HTTP \(reply.status)") }
-                    let entries = reply.json()["entries"] as? [[String: Any]] ?? []
+                    let entries = reply.decode(EntryList.self)?.entries ?? []
                     lock.withLock {
                         for entry in entries {
-                            guard let id = (entry["id"] as? NSNumber)?.int64Value else { continue }
-                            seen[id] = seen[id] ?? now
-                            after = max(after, id)
+                            seen[entry.id] = seen[entry.id] ?? now
+                            after = max(after, entry.id)
                         }
                     }
                 } catch {

@@ -604,7 +604,7 @@ final class Bench {
         empty.stop()
         say("capacity: seeding \(Format.int(Double(count))) running clocks")
         let seedStart = Time.monotonic()
-        let deadlines = try Seeder().seed(database: empty.workspace.database, count: count)
+        let deadlines = try Seeder().seed(stateDirectory: empty.workspace.path, count: count)
         let seedSeconds = Time.monotonic() - seedStart
         let hotHorizon = Int64(Time.wallMillis()) + 600_000
         let hot = deadlines.filter { $0 <= hotHorizon }.count
@@ -682,7 +682,7 @@ final class Bench {
         let empty = try start("query")
         defer { empty.workspace.remove() }
         empty.stop()
-        try Seeder().seed(database: empty.workspace.database, count: count, overdueEvery: overdueEvery)
+        try Seeder().seed(stateDirectory: empty.workspace.path, count: count, overdueEvery: overdueEvery)
         let daemon = try Daemon(
             binary: slad, workspace: empty.workspace, policy: empty.workspace.file("policy.toml"))
         let command = [slactl, "list", "--overdue", "--socket", daemon.socketPath]

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SLACore
 import SLAStore
 
@@ -55,9 +54,9 @@ enum BenchPolicy {
     }
 }
 
-/// Fills a store slad has created (and migrated) with cases written exactly as `Store.commit`
-/// writes them: `Case` values made by the real engine, encoded into `state` by the store's own `CaseCodec`,
-/// the columns beside it, the `opened` event, and the breach entry of each overdue case.
+/// Fills a store slad has created (and migrated) through the store's own batch API
+/// (`Store.seed`, the group commit's write path): `Case` values opened by the real engine, their
+/// `opened` events and the breach entries of the overdue ones.
 struct Seeder {
     let engine: Engine
 
@@ -67,91 +66,40 @@ struct Seeder {
 
     private struct Made {
         var record: Case
-        var state: Data
         var escalations: [Escalation]
     }
 
-    /// Inserts cases `C-1` ... `C-count`. Every `overdueEvery`-th case (if set) was opened two to
-    /// three hours ago and is breached; the others opened up to 55 minutes ago and run, due at
-    /// instants spread evenly over 5 to 60 minutes from now (none falls due while a scenario runs).
-    /// Returns their deadlines.
+    /// Inserts cases `C-1` ... `C-count` into the store in `stateDirectory`. Every `overdueEvery`-th
+    /// case (if set) was opened two to three hours ago and is breached; the others opened up to 55
+    /// minutes ago and run, due at instants spread evenly over 5 to 60 minutes from now (none falls
+    /// due while a scenario runs). Returns their deadlines.
     @discardableResult
-    func seed(database: String, count: Int, overdueEvery: Int? = nil) throws -> [Int64] {
+    func seed(stateDirectory: String, count: Int, overdueEvery: Int? = nil) throws -> [Int64] {
         let now = Instant(millis: Int64(Time.wallMillis()))
-        var configuration = Configuration()
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = OFF")  // seeding only; slad reopens with FULL
-            try db.execute(sql: "PRAGMA foreign_keys = ON")
-        }
-        let queue = try DatabaseQueue(path: database, configuration: configuration)
-        // `running` (clocks counting down) came with a later schema: written when the store has it.
-        let columns = try queue.read { db in
-            try Row.fetchAll(db, sql: "PRAGMA table_info(cases)").compactMap { $0["name"] as String? }
-        }
-        let hasRunning = columns.contains("running")
-        // Events are chained to their case (schema v6): the case row names its latest event.
-        let hasChain = columns.contains("last_event")
+        let store = try Store(directory: stateDirectory)
         var deadlines: [Int64] = []
         deadlines.reserveCapacity(count)
         let chunk = 50_000
         var first = 1
-        while first <= count {
-            let last = min(count, first + chunk - 1)
-            let made = try make(first...last, now: now, overdueEvery: overdueEvery)
-            try queue.write { db in
-                let caseRow = try db.makeStatement(
-                    sql: """
-                        INSERT INTO cases (id, kind, store, category, channel, amount, external_ref, opened_at, status,
-                                           resolved_at, closed_at, next_due, overdue, updated_at, state\(hasRunning ? ", running" : ""))
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?\(hasRunning ? ", ?" : ""))
-                        """)
-                let eventRow = try db.makeStatement(
-                    sql: """
-                        INSERT INTO events (case_id, kind, at, recorded_at, actor, note, idempotency_key)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """)
-                let entryRow = try db.makeStatement(
-                    sql: """
-                        INSERT OR IGNORE INTO escalations
-                            (case_id, clock, cycle, tier, kind, due_at, deadline, written_at, late_ms, store, case_kind)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """)
-                for item in made {
-                    let record = item.record
-                    let opening = record.opening
-                    var values: [(any DatabaseValueConvertible)?] = [
-                        opening.id, opening.kind, opening.store, opening.category, opening.channel, opening.amount,
-                        opening.externalRef, opening.openedAt.millis, record.status.rawValue,
-                        record.resolvedAt?.millis, record.closedAt?.millis, record.nextDue?.millis,
-                        record.isOverdue, now.millis, item.state,
-                    ]
-                    if hasRunning { values.append(record.clocks.filter { $0.nextDue != nil }.count) }
-                    try caseRow.execute(arguments: StatementArguments(values))
-                    if let due = record.nextDue { deadlines.append(due.millis) }
-                    try eventRow.execute(arguments: [
-                        opening.id, LifecycleEvent.opened, opening.openedAt.millis, now.millis, "slabench", nil, nil,
-                    ])
-                    if hasChain {
-                        try db.execute(
-                            sql: "UPDATE cases SET last_event = ? WHERE id = ?",
-                            arguments: [db.lastInsertedRowID, opening.id])
-                    }
-                    for entry in item.escalations {
-                        try entryRow.execute(arguments: [
-                            entry.caseID, entry.clock, entry.cycle, entry.tier, entry.kind.rawValue,
-                            entry.dueAt.millis, entry.deadline.millis, now.millis, max(0, now - entry.dueAt),
-                            opening.store, opening.kind,
-                        ])
-                    }
-                }
+        try store.seed {
+            guard first <= count else { return nil }
+            let made = try make(first...min(count, first + chunk - 1), now: now, overdueEvery: overdueEvery)
+            first += chunk
+            var batch = WriteBatch(writtenAt: now)
+            batch.cases = made.map(\.record)
+            batch.events = made.map {
+                EventRecord(
+                    caseID: $0.record.id, kind: LifecycleEvent.opened, at: $0.record.opening.openedAt,
+                    recordedAt: now, actor: "slabench", note: nil, idempotencyKey: nil)
             }
-            first = last + 1
+            batch.escalations = made.flatMap(\.escalations)
+            deadlines += made.compactMap { $0.record.nextDue?.millis }
+            return batch
         }
-        try queue.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
         return deadlines
     }
 
-    /// Opens and encodes the cases of `range` on both cores.
+    /// Opens the cases of `range` on both cores.
     private func make(_ range: ClosedRange<Int>, now: Instant, overdueEvery: Int?) throws -> [Made] {
         let parts = 2
         let size = (range.count + parts - 1) / parts
@@ -178,10 +126,7 @@ struct Seeder {
                             id: "C-\(number)", kind: "load", store: "S\(number % 50 + 1)",
                             openedAt: now.adding(millis: -back))
                         let (record, effects) = try engine.open(opening, now: now)
-                        made.append(
-                            Made(
-                                record: record, state: CaseCodec.encode(record),
-                                escalations: effects.compactMap(\.escalation)))
+                        made.append(Made(record: record, escalations: effects.compactMap(\.escalation)))
                     }
                 } catch {
                     lock.withLock { failure = error }

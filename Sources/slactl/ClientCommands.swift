@@ -1,84 +1,7 @@
 import ArgumentParser
 import Foundation
+import SLAAPI
 import SLACore
-
-/// Options every daemon command takes.
-struct ConnectionOptions: ParsableArguments {
-    @Option(help: "slad's socket (default: $SLAD_SOCKET, else /run/slad/slad.sock).")
-    var socket: String?
-
-    @Flag(help: "Print the daemon's JSON.")
-    var json = false
-
-    var client: UnixHTTPClient {
-        UnixHTTPClient(
-            socketPath: socket ?? ProcessInfo.processInfo.environment["SLAD_SOCKET"] ?? "/run/slad/slad.sock")
-    }
-
-    /// Sends a request; daemon refusals exit 1 with its message, an unreachable daemon exits 3.
-    func call(_ method: String, _ path: String, body: [String: Any?]? = nil) throws -> [String: Any] {
-        let data = try body.map { try JSONSerialization.data(withJSONObject: $0.compactMapValues { $0 }) }
-        let reply = try send(method, path, body: data)
-        if json { print(String(decoding: reply.body, as: UTF8.self), terminator: "") }
-        return (try? JSONSerialization.jsonObject(with: reply.body)) as? [String: Any] ?? [:]
-    }
-
-    /// GETs a body as slad renders it (CSV, HTML, JSON lines), for writing out unchanged.
-    func fetch(_ path: String) throws -> Data {
-        try send("GET", path, body: nil).body
-    }
-
-    /// One request; only 2xx answers come back.
-    private func send(_ method: String, _ path: String, body: Data?) throws -> UnixHTTPClient.Reply {
-        let reply: UnixHTTPClient.Reply
-        do {
-            reply = try client.send(method, path, json: body)
-        } catch let error as UnixHTTPClient.Unreachable {
-            printError("slactl: \(error.description)")
-            throw ExitStatus.unreachable
-        }
-        guard (200..<300).contains(reply.status) else {
-            let object = (try? JSONSerialization.jsonObject(with: reply.body)) as? [String: Any]
-            let error = object?["error"] as? [String: Any]
-            let code = error?["code"] as? String ?? "http_\(reply.status)"
-            let message = error?["message"] as? String ?? String(decoding: reply.body, as: UTF8.self)
-            if json {
-                print(String(decoding: reply.body, as: UTF8.self), terminator: "")
-            } else {
-                printError("slactl: \(message) [\(code), HTTP \(reply.status)]")
-            }
-            throw ExitStatus.refused
-        }
-        return reply
-    }
-}
-
-/// Writes a body to `output` (replaced whole, never half-written), or to standard output.
-func emit(_ data: Data, to output: String?) throws {
-    guard let output else {
-        FileHandle.standardOutput.write(data)
-        return
-    }
-    do {
-        try data.write(to: URL(fileURLWithPath: output), options: .atomic)
-    } catch {
-        printError("slactl: cannot write \(output): \(error.localizedDescription)")
-        throw ExitStatus.refused
-    }
-}
-
-func query(_ items: [String: String?]) -> String {
-    let pairs = items.compactMap { key, value in
-        value.map {
-            "\(key)=\($0.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(["&", "+", "="])) ?? $0)"
-        }
-    }.sorted()
-    return pairs.isEmpty ? "" : "?" + pairs.joined(separator: "&")
-}
-
-func pathComponent(_ text: String) -> String {
-    text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? text
-}
 
 struct OpenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "open", abstract: "Open a case; prints its id.")
@@ -105,22 +28,27 @@ struct OpenCommand: ParsableCommand {
         if events.contains(where: { $0.isEmpty || $0.hasPrefix("@") }) {
             throw ValidationError("--event must be KIND@TIME, such as reacted@2026-11-24T10:05:00+08:00")
         }
+        _ = try instant(openedAt, "--opened-at")
+        _ = try initialEvents()
+    }
+
+    /// `--event` values as the request's events: `reacted@2026-11-24T10:05:00+08:00`, or a kind alone.
+    func initialEvents() throws -> [InitialEvent] {
+        try events.map { event in
+            let parts = event.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            return InitialEvent(kind: parts[0], at: try instant(parts.count == 2 ? parts[1] : nil, "--event"))
+        }
     }
 
     func run() throws {
-        var body: [String: Any?] = [
-            "kind": kind, "store": store, "category": category, "channel": channel, "amount": amount,
-            "external_ref": ref, "opened_at": openedAt, "actor": actor ?? currentUser(), "note": note,
-            "idempotency_key": idempotencyKey,
-        ]
-        if !events.isEmpty {
-            body["events"] = events.map { event -> [String: String] in
-                let parts = event.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-                return parts.count == 2 ? ["kind": parts[0], "at": parts[1]] : ["kind": parts[0]]
-            }
+        let events = try initialEvents()
+        let request = OpenCaseRequest(
+            kind: kind, store: store, category: category, channel: channel, amount: amount, externalRef: ref,
+            openedAt: try instant(openedAt, "--opened-at"), actor: actor ?? currentUser(), note: note,
+            idempotencyKey: idempotencyKey, events: events.isEmpty ? nil : events)
+        if let opened = try connection.call("POST", "/v1/cases", sending: request, answer: CaseView.self) {
+            print(opened.id)
         }
-        let object = try connection.call("POST", "/v1/cases", body: body)
-        if !connection.json { print(object["id"] as? String ?? "") }
     }
 }
 
@@ -136,12 +64,18 @@ struct EventCommand: ParsableCommand {
     @Option(help: "A note for the audit trail.") var note: String?
     @Option(help: "Makes a retried event safe: the same key records it once.") var idempotencyKey: String?
 
+    func validate() throws {
+        _ = try instant(at, "--at")
+    }
+
     func run() throws {
-        let body: [String: Any?] = [
-            "kind": kind, "at": at, "actor": actor ?? currentUser(), "note": note, "idempotency_key": idempotencyKey,
-        ]
-        let object = try connection.call("POST", "/v1/cases/\(pathComponent(caseID))/events", body: body)
-        if !connection.json { printCase(object) }
+        let request = RecordEventRequest(
+            kind: kind, at: try instant(at, "--at"), actor: actor ?? currentUser(), note: note,
+            idempotencyKey: idempotencyKey)
+        let path = "/v1/cases/\(pathComponent(caseID))/events"
+        if let updated = try connection.call("POST", path, sending: request, answer: CaseView.self) {
+            printCase(updated)
+        }
     }
 }
 
@@ -153,16 +87,16 @@ struct ShowCommand: ParsableCommand {
     @Argument(help: "The case id.") var caseID: String
 
     func run() throws {
-        let object = try connection.call("GET", "/v1/cases/\(pathComponent(caseID))")
-        guard !connection.json else { return }
-        printCase(object)
-        let events = object["events"] as? [[String: Any]] ?? []
+        guard let shown = try connection.call("GET", "/v1/cases/\(pathComponent(caseID))", answer: CaseView.self)
+        else { return }
+        printCase(shown)
+        let events = shown.events ?? []
         if !events.isEmpty {
             print("")
             print(
                 TextTable.render(
                     header: ["EVENT", "AT", "ACTOR", "NOTE"],
-                    rows: events.map { [text($0["kind"]), text($0["at"]), text($0["actor"]), text($0["note"])] }))
+                    rows: events.map { [$0.kind, $0.at, $0.actor ?? "-", $0.note ?? "-"] }))
         }
     }
 }
@@ -183,18 +117,14 @@ struct ListCommand: ParsableCommand {
             + query([
                 "state": state, "overdue": overdue ? "true" : nil, "kind": kind, "store": store, "limit": "\(limit)",
             ])
-        let object = try connection.call("GET", path)
-        guard !connection.json else { return }
-        let cases = object["cases"] as? [[String: Any]] ?? []
+        guard let list = try connection.call("GET", path, answer: CaseList.self) else { return }
         print(
             TextTable.render(
                 header: ["CASE", "KIND", "STORE", "STATUS", "OVERDUE", "NEXT DUE"],
-                rows: cases.map {
-                    [
-                        text($0["id"]), text($0["kind"]), text($0["store"]), text($0["status"]),
-                        ($0["overdue"] as? Bool ?? false) ? "yes" : "no", text($0["next_due"]),
-                    ]
-                }))
+                rows: list.cases.map {
+                    [$0.id, $0.kind, $0.store, $0.status, $0.overdue ? "yes" : "no", $0.nextDue ?? "-"]
+                }
+            ))
     }
 }
 
@@ -219,28 +149,29 @@ struct EscalationsCommand: ParsableCommand {
         ]
         if !follow {
             filters["limit"] = "1000"
-            let object = try connection.call("GET", "/v1/escalations" + query(filters))
-            if !connection.json { printEntries(object["entries"] as? [[String: Any]] ?? [], header: true) }
+            if let list = try connection.call("GET", "/v1/escalations" + query(filters), answer: EntryList.self) {
+                printEntries(list.entries, header: true)
+            }
             return
         }
         var quiet = connection
         quiet.json = false
+        // One JSON object a line, keys sorted, as Foundation writes it (slashes escaped).
+        let line = JSONEncoder()
+        line.outputFormatting = [.sortedKeys]
         var first = true
         while true {
             filters["after"] = "\(after)"
             filters["wait"] = first ? nil : "30"
-            let object = try quiet.call("GET", "/v1/escalations" + query(filters))
-            let entries = object["entries"] as? [[String: Any]] ?? []
+            let entries =
+                try quiet.call("GET", "/v1/escalations" + query(filters), answer: EntryList.self)?.entries ?? []
             if connection.json {
-                for entry in entries {
-                    let data = try JSONSerialization.data(withJSONObject: entry, options: [.sortedKeys])
-                    print(String(decoding: data, as: UTF8.self))
-                }
+                for entry in entries { print(String(decoding: try line.encode(entry), as: UTF8.self)) }
             } else {
                 printEntries(entries, header: first)
             }
             fflush(nil)  // every C stream: `stdout` itself is a C global Swift 6 keeps out of reach
-            after = entries.compactMap { ($0["id"] as? NSNumber)?.int64Value }.max() ?? after
+            after = entries.map(\.id).max() ?? after
             first = false
         }
     }
@@ -254,9 +185,11 @@ struct AckCommand: ParsableCommand {
     @Option(help: "Who acknowledges (default: $USER).") var actor: String?
 
     func run() throws {
-        let object = try connection.call("POST", "/v1/escalations/\(id)/ack", body: ["actor": actor ?? currentUser()])
-        if !connection.json {
-            print("entry \(id) acknowledged by \(text(object["acked_by"])) at \(text(object["acked_at"]))")
+        let request = AcknowledgeRequest(actor: actor ?? currentUser())
+        if let entry = try connection.call(
+            "POST", "/v1/escalations/\(id)/ack", sending: request, answer: EntryView.self)
+        {
+            print("entry \(id) acknowledged by \(entry.ackedBy ?? "-") at \(entry.ackedAt ?? "-")")
         }
     }
 }
@@ -282,73 +215,38 @@ struct HealthCommand: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() throws {
-        let object = try connection.call("GET", "/v1/health")
-        guard !connection.json else { return }
-        for key in object.keys.sorted() { print("\(key): \(text(object[key]))") }
-    }
-}
-
-// MARK: Printing
-
-func text(_ value: Any?) -> String {
-    switch value {
-    case nil, is NSNull: return "-"
-    case let string as String: return string
-    case let number as NSNumber: return number.stringValue
-    default: return "\(value!)"
-    }
-}
-
-func printCase(_ object: [String: Any]) {
-    print(
-        "\(text(object["id"]))  \(text(object["kind"]))  store \(text(object["store"]))  \(text(object["status"]))"
-            + ((object["overdue"] as? Bool ?? false) ? "  OVERDUE" : ""))
-    let clocks = object["clocks"] as? [[String: Any]] ?? []
-    print(
-        TextTable.render(
-            header: ["CLOCK", "STATUS", "TARGET", "DEADLINE", "LEFT / LATE", "TOLD"],
-            rows: clocks.map { clock in
-                var left = "-"
-                if let ms = (clock["time_left_ms"] as? NSNumber)?.int64Value {
-                    // A paused clock's time left does not run down until it resumes.
-                    left = duration(ms) + " left" + (text(clock["status"]) == "paused" ? " (paused)" : "")
-                }
-                if let ms = (clock["late_by_ms"] as? NSNumber)?.int64Value { left = duration(ms) + " late" }
-                return [
-                    text(clock["name"]), clockStatus(clock), text(clock["target"]), text(clock["deadline"]), left,
-                    text(clock["escalated_to"]),
-                ]
-            }))
-    for clock in clocks where clock["provisional"] != nil {
-        print("* \(text(clock["name"])): deadline provisional: \(text(clock["provisional_reason"]))")
-    }
-}
-
-/// A frozen clock (the policy lacks what it uses) says so where staff look first.
-func clockStatus(_ clock: [String: Any]) -> String {
-    (clock["frozen"] == nil ? text(clock["status"]) : "\(text(clock["status"])) (FROZEN)")
-        + (clock["provisional"] == nil ? "" : " *")
-}
-
-func printEntries(_ entries: [[String: Any]], header: Bool) {
-    let rows = entries.map {
-        [
-            text($0["id"]), text($0["case_id"]), text($0["clock"]), text($0["tier"]), text($0["kind"]),
-            text($0["due_at"]), duration((($0["late_ms"] as? NSNumber)?.int64Value) ?? 0), text($0["state"]),
+        guard let health = try connection.call("GET", "/v1/health", answer: HealthView.self) else { return }
+        // `key: value`, by key, of what the answer holds (a list or a map as Swift prints one).
+        let fields: [(HealthView.CodingKeys, String?)] = [
+            (.activeCases, "\(health.activeCases)"), (.calendarWarnings, health.calendarWarnings.map { "\($0)" }),
+            (.provisionalCases, health.provisionalCases.map(Self.map)),
+            (.nextCase, health.nextCase), (.nextClock, health.nextClock),
+            (.nextDue, health.nextDue), (.now, health.now), (.orphanedCases, "\(health.orphanedCases)"),
+            (.overdueCases, health.overdueCases.map(String.init)),
+            (.pendingEntries, health.pendingEntries.map(String.init)),
+            (.runningClocks, "\(health.runningClocks)"), (.status, health.status), (.storeError, health.storeError),
+            (.version, health.version),
         ]
+        for (key, value) in fields.sorted(by: { $0.0.rawValue < $1.0.rawValue }) {
+            if let value { print("\(key.rawValue): \(value)") }
+        }
     }
-    let table = TextTable.render(
-        header: ["ID", "CASE", "CLOCK", "TIER", "KIND", "DUE", "WRITTEN LATE", "STATE"], rows: rows)
-    let lines = table.split(separator: "\n", omittingEmptySubsequences: false)
-    for line in header ? lines[...] : lines.dropFirst() { print(line) }
+
+    /// `["office": 2, "store": 1]`: as Swift prints a dictionary, in key order.
+    static func map(_ counts: [String: Int]) -> String {
+        "[" + counts.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "]"
+    }
 }
 
-func duration(_ millis: Int64) -> String {
-    let seconds = millis / 1000
-    if seconds < 60 { return "\(seconds)s" }
-    if seconds < 3600 { return "\(seconds / 60)m\(seconds % 60)s" }
-    if seconds < 86_400 { return "\(seconds / 3600)h\(seconds / 60 % 60)m" }
-    return "\(seconds / 86_400)d\(seconds / 3600 % 24)h"
+/// An ISO 8601 option with an offset, as slad reads it; nil when not given. A time slad would
+/// refuse is a usage error, named before anything is sent.
+func instant(_ text: String?, _ option: String) throws -> Instant? {
+    guard let text else { return nil }
+    guard let instant = ISO8601.parse(text) else {
+        throw ValidationError(
+            "\(option): '\(text)' is not an ISO 8601 time with an offset, such as 2026-11-24T10:05:00+08:00")
+    }
+    return instant
 }
 
 func currentUser() -> String? {

@@ -1,6 +1,7 @@
 import Dispatch
 import Logging
 import SLACore
+import SLAMessageIDs
 import SLAScheduler
 
 /// Says when a calendar's holiday data ends soon (its `warn-days-before-end`, 60 days by default)

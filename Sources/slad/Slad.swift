@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import SLACore
 import SLADelivery
+import SLAMessageIDs
 import SLAPolicyFile
 import SLAScheduler
 import SLAServer

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import SLACore
 import SLADelivery
-import SLAScheduler
+import SLAMessageIDs
 import SLAStore
 import Testing
 

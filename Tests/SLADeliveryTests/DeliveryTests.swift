@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import SLACore
 import SLADelivery
-import SLAScheduler
 import SLAStore
 import Testing
 

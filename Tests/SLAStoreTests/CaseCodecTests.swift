@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SLAAPI
 import SLACore
 import SLAScheduler
 import SLAStore

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import SLAAPI
 import SLACore
 import SLAScheduler
 import Testing

@@ -209,6 +209,9 @@ rc=0; "$SLACTL" open --store S1 >/dev/null 2>&1 || rc=$?
 check_eq "slactl exit 2 on a usage error (missing --kind)" 2 "$rc"
 rc=0; "$SLACTL" ack not-a-number >/dev/null 2>&1 || rc=$?
 check_eq "slactl exit 2 on a usage error (bad entry id)" 2 "$rc"
+rc=0; ERR=$("$SLACTL" open --kind slow --store S1 --opened-at yesterday 2>&1) || rc=$?
+check_eq "slactl exit 2 on a time it cannot read (checked before anything is sent)" 2 "$rc"
+check_contains "the usage error names the option and the time" "--opened-at: 'yesterday'" "$ERR"
 rc=0; "$SLACTL" health --socket "$TEST_TMP/nobody-here.sock" >/dev/null 2>&1 || rc=$?
 check_eq "slactl exit 3 when slad is unreachable" 3 "$rc"
 

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import SLAAPI
 import SLAScheduler
 
 /// One whole request, its body already read: what a route sees.

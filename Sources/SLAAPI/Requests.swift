@@ -1,5 +1,7 @@
 import SLACore
-import SLAStore
+
+// The bodies of the API's writes, as the server decodes and checks them and as clients encode
+// them. The server reads the flat ones with `FlatJSONObject` first (FlatJSON.swift).
 
 /// A write body whose fields the API checks, whichever JSON reader read it.
 public protocol ValidatedRequest {
@@ -82,17 +84,6 @@ public struct OpenCaseRequest: Codable, Sendable, Hashable, ValidatedRequest {
         try FieldRule.idempotencyKey.check(idempotencyKey, "idempotency_key")
         for (index, event) in (events ?? []).enumerated() { try event.validate("events[\(index)]") }
     }
-
-    var fingerprint: String {
-        var text =
-            "open|\(kind)|\(store)|\(category ?? "")|\(channel ?? "")|\(amount.map { "\($0)" } ?? "")|"
-            + "\(externalRef ?? "")|\(openedAt?.millis ?? -1)"
-        // Only when there are some: keys stored before events existed keep their fingerprints.
-        if let events, !events.isEmpty {
-            text += "|" + events.map { "\($0.kind)@\($0.at?.millis ?? -1)" }.joined(separator: ",")
-        }
-        return text
-    }
 }
 
 /// An event sent with an open (`events` in `POST /v1/cases`): checked and applied as if recorded
@@ -169,14 +160,10 @@ public struct RecordEventRequest: Codable, Sendable, Hashable, ValidatedRequest 
         try FieldRule.actor.check(actor, "actor")
         try FieldRule.idempotencyKey.check(idempotencyKey, "idempotency_key")
     }
-
-    func fingerprint(caseID: String) -> String {
-        "event|\(caseID)|\(kind)|\(at?.millis ?? -1)"
-    }
 }
 
 /// Acknowledge an escalation entry (what `POST /v1/escalations/ID/ack` carries; may be empty).
-public struct AcknowledgeRequest: Decodable, Sendable, Hashable, ValidatedRequest {
+public struct AcknowledgeRequest: Codable, Sendable, Hashable, ValidatedRequest {
     public var actor: String?
 
     public init(actor: String? = nil) {
@@ -289,41 +276,4 @@ private func fieldPath(_ keys: [CodingKey]) -> String {
         }
     }
     return text
-}
-
-/// Why a write was refused.
-public enum ServiceError: Error, CustomStringConvertible {
-    case rule(EngineError)
-    /// The store failed: retryable (503) or not (500), as `StoreFailure.retryable` says.
-    case store(StoreFailure)
-    case idempotencyKeyReused(String)
-    case stopping
-
-    public var description: String {
-        switch self {
-        case .rule(let error): return error.description
-        case .store(let failure): return failure.description
-        case .idempotencyKeyReused(let key):
-            return "idempotency key '\(key)' was already used for a different request"
-        case .stopping: return "slad is shutting down"
-        }
-    }
-}
-
-/// The outcome of a write: the case as committed, and whether it was a replay of an earlier write.
-public struct WriteResult: Sendable {
-    public var record: Case
-    public var replayed: Bool
-}
-
-/// What recovery found on start.
-public struct RecoveryReport: Sendable {
-    public var cases: Int
-    public var runningClocks: Int
-    public var lateEntries: Int
-    public var maxLateMillis: Int64
-    /// Open cases that use what the policy lacks: their clocks stay frozen.
-    public var orphans: OrphanReport
-    /// Deadlines moved by a start on changed rules (or near a calendar's data end).
-    public var recomputed = Recomputation()
 }

@@ -1,23 +1,25 @@
 /// JSON written field by field for the answers slad sends most (a case after every write, pages of
 /// queue entries for followers): Foundation's `JSONEncoder` spent more on one case answer than the
 /// rest of the request (its keyed containers, a key sort per object). Keys are written in sorted
-/// order, as the API has always sent them; a nil field is left out.
-struct JSONWriter {
-    private(set) var bytes: [UInt8] = []
+/// order, as the API has always sent them; a nil field is left out. It writes the bytes
+/// `JSONEncoder` writes with `.sortedKeys` and `.withoutEscapingSlashes` (SLAAPITests check it),
+/// except that control characters other than line breaks and tabs are written as `\u00XX`.
+public struct JSONWriter {
+    public private(set) var bytes: [UInt8] = []
     /// No comma before the next key or element: just after an opening brace, bracket or a key.
     private var atStart = true
 
-    init() { bytes.reserveCapacity(1024) }
+    public init() { bytes.reserveCapacity(1024) }
 
     /// One value and a newline: a whole answer, or one line of JSON lines.
-    mutating func line(_ value: some JSONWritable) {
+    public mutating func line(_ value: some JSONWritable) {
         atStart = true
         value.write(to: &self)
         bytes.append(UInt8(ascii: "\n"))
         atStart = true
     }
 
-    mutating func object(_ fill: (inout JSONWriter) -> Void) {
+    public mutating func object(_ fill: (inout JSONWriter) -> Void) {
         separate()
         bytes.append(UInt8(ascii: "{"))
         atStart = true
@@ -26,7 +28,8 @@ struct JSONWriter {
         atStart = false
     }
 
-    mutating func array<Element>(_ elements: some Sequence<Element>, _ each: (inout JSONWriter, Element) -> Void) {
+    public mutating func array<Element>(_ elements: some Sequence<Element>, _ each: (inout JSONWriter, Element) -> Void)
+    {
         separate()
         bytes.append(UInt8(ascii: "["))
         atStart = true
@@ -35,47 +38,47 @@ struct JSONWriter {
         atStart = false
     }
 
-    mutating func field(_ name: String, _ value: String?) {
+    public mutating func field(_ name: String, _ value: String?) {
         guard let value else { return }
         key(name)
         string(value)
     }
 
-    mutating func field(_ name: String, _ value: Int64?) {
+    public mutating func field(_ name: String, _ value: Int64?) {
         guard let value else { return }
         key(name)
         raw(String(value))
     }
 
-    mutating func field(_ name: String, _ value: Int?) {
+    public mutating func field(_ name: String, _ value: Int?) {
         field(name, value.map(Int64.init))
     }
 
-    mutating func field(_ name: String, _ value: Double?) {
+    public mutating func field(_ name: String, _ value: Double?) {
         guard let value else { return }
         key(name)
         raw(value.isFinite ? Self.number(value) : "null")
     }
 
-    mutating func field(_ name: String, _ value: Bool?) {
+    public mutating func field(_ name: String, _ value: Bool?) {
         guard let value else { return }
         key(name)
         raw(value ? "true" : "false")
     }
 
-    mutating func field(_ name: String, _ value: (some JSONWritable)?) {
+    public mutating func field(_ name: String, _ value: (some JSONWritable)?) {
         guard let value else { return }
         key(name)
         value.write(to: &self)
     }
 
-    mutating func field(_ name: String, _ values: [some JSONWritable]?) {
+    public mutating func field(_ name: String, _ values: [some JSONWritable]?) {
         guard let values else { return }
         key(name)
         array(values) { json, value in value.write(to: &json) }
     }
 
-    mutating func key(_ name: String) {
+    public mutating func key(_ name: String) {
         string(name)
         bytes.append(UInt8(ascii: ":"))
         atStart = true
@@ -92,7 +95,7 @@ struct JSONWriter {
     }
 
     /// A JSON string: quotes, backslashes and control characters escaped, the rest as UTF-8.
-    mutating func string(_ text: String) {
+    public mutating func string(_ text: String) {
         separate()
         bytes.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
@@ -112,13 +115,13 @@ struct JSONWriter {
     }
 
     /// Whole numbers without a fraction (`12`, as JSONEncoder writes them), others as Swift prints them.
-    static func number(_ value: Double) -> String {
+    public static func number(_ value: Double) -> String {
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return "\(value)"
     }
 }
 
 /// A value the API writes with `JSONWriter`.
-protocol JSONWritable {
+public protocol JSONWritable {
     func write(to json: inout JSONWriter)
 }

@@ -1,6 +1,6 @@
 import Foundation
+import SLAAPI
 import SLACore
-import SLAScheduler
 import Testing
 
 /// The fast reader of write bodies reads exactly what `JSONDecoder` reads, or declines.

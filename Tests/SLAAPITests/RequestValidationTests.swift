@@ -1,6 +1,6 @@
 import Foundation
+import SLAAPI
 import SLACore
-import SLAScheduler
 import Testing
 
 /// What `validate()` refuses, whichever JSON reader read the body: ids that could forge a log

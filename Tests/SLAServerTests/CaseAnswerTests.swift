@@ -1,12 +1,13 @@
 import Foundation
+import SLAAPI
 import SLACore
-import SLAStore
 import Testing
 
 @testable import SLAServer
+@testable import SLAStore
 
-/// The hand-written JSON of the API's answers: valid, escaped, keys sorted, nils left out.
-@Suite struct JSONWriterTests {
+/// The answers the server makes from its records, as slactl reads them back (`APIJSON.decode`).
+@Suite struct ServerViewTests {
     static let policy: Policy = {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
@@ -25,14 +26,9 @@ import Testing
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
-    @Test func anyStringSurvivesEscaping() throws {
-        var strings = ["", "plain", #"quote " and \ backslash"#, "line\nbreak\r\ttab", "中山店 🧾", "/slash/"]
-        strings.append(String(decoding: (0..<0x20).map { UInt8($0) }, as: UTF8.self))
-        for string in strings {
-            let contact = CustomerContact(name: string, phone: nil)
-            let decoded = try JSONDecoder().decode(CustomerContact.self, from: Data(Self.text(contact).utf8))
-            #expect(decoded == contact)
-        }
+    /// The response body a route sends, read by the client's decoder.
+    static func readBack<View: Decodable>(_ response: APIResponse, as type: View.Type) throws -> View {
+        try APIJSON.decode(type, from: Data(response.body.readableBytesView))
     }
 
     @Test func aCaseAnswerHasSortedKeysAndLeavesNilsOut() throws {
@@ -61,22 +57,57 @@ import Testing
         #expect(positions == positions.sorted())
     }
 
-    @Test func listsAndNumbers() throws {
-        let list = ListView(name: "cases", items: [CustomerContact(name: "a"), CustomerContact(phone: "1")])
-        #expect(Self.text(list) == #"{"cases":[{"name":"a"},{"phone":"1"}]}"# + "\n")
-        #expect(Self.text(ListView<CustomerContact>(name: "entries", items: [])) == #"{"entries":[]}"# + "\n")
-        #expect(JSONWriter.number(0.125) == "0.125")
-        #expect(JSONWriter.number(-3) == "-3")
-        #expect(JSONWriter.number(1e20) == "1e+20")
-        #expect(
-            try JSONSerialization.jsonObject(with: Data(JSONWriter.number(1e-7).utf8), options: .fragmentsAllowed)
-                as? Double == 1e-7)
+    /// A case that lived (events, a met clock, a breach escalated, a paused one, the customer), its
+    /// queue entries, a list and a refusal: what slactl decodes is what the server made.
+    @Test func slactlReadsEveryAnswerAsTheServerMadeIt() throws {
+        let engine = Engine(policy: Self.policy)
+        let opened = try #require(ISO8601.parse("2026-11-24T10:00:00+08:00"))
+        var (record, _) = try engine.open(
+            CaseOpening(
+                id: "C-3", kind: "repair-request", store: "S01", category: "product-quality", channel: "phone",
+                amount: 1999.5, externalRef: "POS/7", openedAt: opened), now: opened)
+        let later = opened.adding(millis: 90 * 60_000)
+        _ = try engine.record("awaiting-customer", at: later, on: &record, now: later)
+        let now = opened.adding(millis: 3 * 86_400_000)
+        let effects = engine.advance(&record, to: now)
+        let events = [
+            EventRecord(
+                caseID: "C-3", kind: "opened", at: opened, recordedAt: opened, actor: "li via uid 0 (root)",
+                note: nil, idempotencyKey: nil),
+            EventRecord(
+                caseID: "C-3", kind: "awaiting-customer", at: later, recordedAt: later, actor: "amy",
+                note: "rang twice / 未接\nleft a message", idempotencyKey: "k-1"),
+        ]
+        var shown = CaseView(record, policy: Self.policy, now: now, events: events, replayed: true)
+        shown.customer = CustomerContact(name: "李", phone: "138")
+        #expect(shown.clocks.contains { $0.timeLeftMs != nil } && shown.clocks.contains { $0.lateByMs != nil })
+        #expect(try Self.readBack(.json(shown), as: CaseView.self) == shown)
+        let list = CaseList(cases: [shown, CaseView(record, policy: Self.policy, now: now)])
+        #expect(try Self.readBack(.json(list), as: CaseList.self) == list)
+
+        let escalations = effects.compactMap(\.escalation)
+        #expect(!escalations.isEmpty)
+        let time = TimeFormatter(policy: Self.policy)
+        let entries = escalations.enumerated().map { index, escalation in
+            EntryView(
+                QueueEntry(
+                    id: Int64(index + 1), escalation: escalation, store: "S01", caseKind: "repair-request",
+                    writtenAt: now, lateMillis: now - escalation.dueAt, state: index == 0 ? .acknowledged : .pending,
+                    ackedBy: index == 0 ? "amy via uid 0 (root)" : nil, ackedAt: index == 0 ? now : nil),
+                time: time)
+        }
+        #expect(try Self.readBack(.json(EntryList(entries: entries)), as: EntryList.self).entries == entries)
+        #expect(try Self.readBack(.json(entries[0]), as: EntryView.self) == entries[0])
+
+        let refusal = try Self.readBack(
+            .error(APIError(status: .notFound, code: "unknown_case", message: "no case 'C-9'")), as: ErrorView.self)
+        #expect(refusal.code == "unknown_case" && refusal.message == "no case 'C-9'")
     }
 }
 
 /// Answers about clocks and refusals, read as staff read them.
 @Suite struct CaseAnswerTests {
-    static let policy = JSONWriterTests.policy
+    static let policy = ServerViewTests.policy
 
     /// A paused clock has no deadline, but the open time it will resume with: its budget less
     /// what it used before the pause (here 72 h less the 1 h 30 min before it).

@@ -1,5 +1,7 @@
 /// Fixed 128-bit ids of the journal entries ops care about: `journalctl MESSAGE_ID=...` finds them,
 /// and `systemd/slad.catalog` explains each one for `journalctl -x`. Never change a shipped id.
+/// Its own small module: the daemon, the scheduler and delivery log them, and none of them should
+/// depend on another for a list of constants.
 public enum MessageID {
     public static let caseOpened = "6a787184f0944e3780ab2e767e928cb4"
     public static let clockWarning = "938f7cdede0c4ac7b567d7483688ab6a"
@@ -10,9 +12,6 @@ public enum MessageID {
     public static let policyReloaded = "90fd0944facb46babadf6941530a2027"
     public static let policyRefused = "150ff82ebd2a4cea99339fbc5abdb608"
     public static let storeFailed = "a4c6f9afcdea4de8a170210d1b61bf7b"
-}
-
-extension MessageID {
     public static let deliveryFailed = "bad66dad341c4ac9918a6cbb8ff954ce"
     public static let purged = "8a0c4e2b9f6d4b7e9c1a3d5f7b9e1c2a"
     public static let casesOrphaned = "5d2f0c9e8b7a4e61a3c4d2b1f0e9d8c7"
@@ -25,4 +24,6 @@ extension MessageID {
     public static let calendarDataEnding = "c41e7a9b2d5f4c3a8e6b0d1f9a2c7e5b"
     /// A deadline was counted past its calendar's holiday data: it is provisional.
     public static let deadlineProvisional = "7d2a5c8f0e3b4a6d9c1e8b4f2a7d0c63"
+    /// A robot or sendmail refused a message (vendor code and message in the entry); it is retried.
+    public static let deliveryRefused = "3e0d5b8f6c2a4f19b7d4a1c96e2f8b53"
 }

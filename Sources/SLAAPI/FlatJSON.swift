@@ -1,5 +1,4 @@
 import SLACore
-import SLAStore
 
 /// A reader for the shape nearly every write body has: one JSON object whose values are strings
 /// without escapes, numbers, booleans or nulls. Foundation's `JSONDecoder` cost more per event

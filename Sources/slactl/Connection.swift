@@ -1,0 +1,93 @@
+import ArgumentParser
+import Foundation
+import SLAAPI
+
+/// Options every daemon command takes, and how a command talks to slad: requests are SLAAPI's
+/// request types, answers are decoded as SLAAPI's views.
+struct ConnectionOptions: ParsableArguments {
+    @Option(help: "slad's socket (default: $SLAD_SOCKET, else /run/slad/slad.sock).")
+    var socket: String?
+
+    @Flag(help: "Print the daemon's JSON.")
+    var json = false
+
+    var client: UnixHTTPClient {
+        UnixHTTPClient(
+            socketPath: socket ?? ProcessInfo.processInfo.environment["SLAD_SOCKET"] ?? "/run/slad/slad.sock")
+    }
+
+    /// Sends a request and reads slad's answer as `Answer`. With `--json` it prints slad's own JSON
+    /// instead and returns nil. A refusal exits 1 with slad's message, an unreachable slad exits 3.
+    func call<Answer: Decodable>(
+        _ method: String, _ path: String, sending request: (some Encodable)? = nil as Never?, answer: Answer.Type
+    ) throws -> Answer? {
+        var body: Data?
+        if let request { body = try APIJSON.encode(request) }
+        let reply = try send(method, path, body: body)
+        if json {
+            print(String(decoding: reply.body, as: UTF8.self), terminator: "")
+            return nil
+        }
+        do {
+            return try APIJSON.decode(Answer.self, from: reply.body)
+        } catch {
+            printError("slactl: cannot read slad's answer to \(method) \(path): \(error)")
+            throw ExitStatus.refused
+        }
+    }
+
+    /// GETs a body as slad renders it (CSV, HTML, JSON lines), for writing out unchanged.
+    func fetch(_ path: String) throws -> Data {
+        try send("GET", path, body: nil).body
+    }
+
+    /// One request; only 2xx answers come back.
+    private func send(_ method: String, _ path: String, body: Data?) throws -> UnixHTTPClient.Reply {
+        let reply: UnixHTTPClient.Reply
+        do {
+            reply = try client.send(method, path, json: body)
+        } catch let error as UnixHTTPClient.Unreachable {
+            printError("slactl: \(error.description)")
+            throw ExitStatus.unreachable
+        }
+        guard (200..<300).contains(reply.status) else {
+            let refusal = try? APIJSON.decode(ErrorView.self, from: reply.body)
+            let code = refusal?.code ?? "http_\(reply.status)"
+            let message = refusal?.message ?? String(decoding: reply.body, as: UTF8.self)
+            if json {
+                print(String(decoding: reply.body, as: UTF8.self), terminator: "")
+            } else {
+                printError("slactl: \(message) [\(code), HTTP \(reply.status)]")
+            }
+            throw ExitStatus.refused
+        }
+        return reply
+    }
+}
+
+/// Writes a body to `output` (replaced whole, never half-written), or to standard output.
+func emit(_ data: Data, to output: String?) throws {
+    guard let output else {
+        FileHandle.standardOutput.write(data)
+        return
+    }
+    do {
+        try data.write(to: URL(fileURLWithPath: output), options: .atomic)
+    } catch {
+        printError("slactl: cannot write \(output): \(error.localizedDescription)")
+        throw ExitStatus.refused
+    }
+}
+
+func query(_ items: [String: String?]) -> String {
+    let pairs = items.compactMap { key, value in
+        value.map {
+            "\(key)=\($0.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(["&", "+", "="])) ?? $0)"
+        }
+    }.sorted()
+    return pairs.isEmpty ? "" : "?" + pairs.joined(separator: "&")
+}
+
+func pathComponent(_ text: String) -> String {
+    text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? text
+}
