@@ -15,7 +15,8 @@ import SLAStore
 /// and sendmail each hold a thread blocked in `waitpid` while they run. A hook that hangs or a
 /// receiver that is down holds up only its own route.
 ///
-/// Unchecked: every `var` but `policy` is touched on `queue` only; `policy` is behind `lock`.
+/// Unchecked: every `var` but `policy` and `wakeQueued` is touched on `queue` only; those two are
+/// behind `lock`.
 public final class Deliverer: @unchecked Sendable {
     private let store: Store
     private let clock: WallClock
@@ -28,14 +29,14 @@ public final class Deliverer: @unchecked Sendable {
     private var stopped = false
     /// `entry/route` of the attempts in flight or not yet recorded (a pass must not start them
     /// again), and how many hooks run (each holds a thread).
-    private var inFlight: Set<String> = []
+    private var inFlight: Set<DeliveryKey> = []
     private var hooksInFlight = 0
     /// The messages of each message route still to send, one at a time: a lock-out answered to
     /// one stops the rest, and the route's rate window and the order of its messages hold.
     private var queued: [String: [(plan: MessageComposer.Plan, carried: [DueDelivery])]] = [:]
     private var outcomes: [DeliveryOutcome] = []
     /// Keys of `inFlight` whose outcomes wait in `outcomes`: released once recorded.
-    private var settled: [String] = []
+    private var settled: [DeliveryKey] = []
     private var flushScheduled = false
     private var tickAfterFlush = false
     /// Attempts were left for want of room: look again as soon as some end.
@@ -47,6 +48,8 @@ public final class Deliverer: @unchecked Sendable {
     private var messagesSent = 0
     private let lock = NSLock()
     private var policy: Policy
+    /// A pass asked for by `wake()` waits on `queue` (behind `lock`).
+    private var wakeQueued = false
 
     /// Webhook posts in flight at once (no thread each: the cost is a connection and a buffer).
     static let maxInFlight = 512
@@ -86,8 +89,18 @@ public final class Deliverer: @unchecked Sendable {
         timer.activate()
     }
 
+    /// Each group commit wakes the deliverer; one pass picks up what several wrote, so a pass
+    /// already queued is not queued again (a burst would otherwise queue one pass per commit).
     public func wake() {
-        queue.async { self.tick() }
+        let queued = lock.withLock {
+            defer { wakeQueued = true }
+            return wakeQueued
+        }
+        guard !queued else { return }
+        queue.async {
+            self.lock.withLock { self.wakeQueued = false }
+            self.tick()
+        }
     }
 
     /// Starts no more attempts, and waits for those in flight (each bounded by the policy's
@@ -117,7 +130,11 @@ public final class Deliverer: @unchecked Sendable {
                 try store.route(entry: entry.id, to: routes, at: now)
             }
             var byRoute: [(String, [DueDelivery])] = []
-            for due in try store.dueDeliveries(at: now, limit: 2_000) where !inFlight.contains(Self.key(due)) {
+            // What is in flight is not read again: in a burst, hundreds are, and each pass would
+            // otherwise decode them all again only to skip them.
+            let busy = inFlight.count <= 4_000 ? inFlight.map { ($0.entry, $0.route) } : []
+            let due = try store.dueDeliveries(at: now, limit: 2_000, excluding: busy)
+            for due in due where !inFlight.contains(Self.key(due)) {
                 if let index = byRoute.firstIndex(where: { $0.0 == due.route }) {
                     byRoute[index].1.append(due)
                 } else {
@@ -430,7 +447,7 @@ public final class Deliverer: @unchecked Sendable {
         }
     }
 
-    private static func key(_ due: DueDelivery) -> String { "\(due.entry.id)/\(due.route)" }
+    private static func key(_ due: DueDelivery) -> DeliveryKey { DeliveryKey(entry: due.entry.id, route: due.route) }
 
     /// The entry as receivers get it; `id` lets them drop duplicates (delivery is at least once).
     static func json(_ entry: QueueEntry, policy: Policy, contact: CustomerContact? = nil) -> Data {
@@ -457,4 +474,10 @@ public final class Deliverer: @unchecked Sendable {
         }
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
     }
+}
+
+/// One entry's delivery through one route.
+private struct DeliveryKey: Hashable {
+    let entry: Int64
+    let route: String
 }

@@ -84,16 +84,27 @@ extension Store {
     }
 
     /// Deliveries whose next attempt is due, oldest first.
-    public func dueDeliveries(at now: Instant, limit: Int) throws -> [DueDelivery] {
-        try read { db in
+    /// `excluding`: (entry, route) pairs the caller is trying already, not read again.
+    public func dueDeliveries(
+        at now: Instant, limit: Int, excluding busy: [(entry: Int64, route: String)] = []
+    ) throws -> [DueDelivery] {
+        var values: [(any DatabaseValueConvertible)?] = [now.millis]
+        var skip = ""
+        if !busy.isEmpty {
+            skip =
+                " AND (d.entry_id, d.route) NOT IN (VALUES "
+                + repeatElement("(?, ?)", count: busy.count).joined(separator: ", ") + ")"
+            for (entry, route) in busy { values += [entry, route] }
+        }
+        return try read { db in
             try Row.fetchAll(
                 db,
                 sql: """
                     SELECT e.*, d.route AS delivery_route, d.attempts AS delivery_attempts
                     FROM deliveries d JOIN escalations e ON e.id = d.entry_id
-                    WHERE d.state = 'pending' AND d.next_attempt_at <= ?
+                    WHERE d.state = 'pending' AND d.next_attempt_at <= ?\(skip)
                     ORDER BY d.next_attempt_at LIMIT \(limit)
-                    """, arguments: [now.millis]
+                    """, arguments: StatementArguments(values)
             ).map {
                 DueDelivery(entry: Store.entry($0), route: $0["delivery_route"], attempts: $0["delivery_attempts"])
             }

@@ -12,7 +12,7 @@ enum Main {
           --bin DIR      where slad and slactl are (default: beside slabench)
           --output FILE  the results file (default: docs/benchmarks.md)
           --no-write     print the table only
-          --only NAMES   some of: intake, sparse, load, burst, capacity, query
+          --only NAMES   some of: intake, sparse, load, burst, capacity, query, delivery
           --clients N    intake clients (default 32, as the issue asks)
 
         """
@@ -26,7 +26,7 @@ enum Main {
         var output = "docs/benchmarks.md"
         var writeResults = true
         var clients = 32
-        let allScenarios = ["intake", "sparse", "load", "burst", "capacity", "query", "commits"]
+        let allScenarios = ["intake", "sparse", "load", "burst", "capacity", "query", "delivery", "commits"]
         var chosen = Array(allScenarios.dropLast())  // `commits`: the commit baseline alone, for checks
         var arguments = CommandLine.arguments.dropFirst()
         while let argument = arguments.popFirst() {
@@ -72,7 +72,7 @@ enum Main {
             ("intake", "intake", bench.intake), ("sparse", "firing, sparse", bench.sparse),
             ("load", "firing under load", bench.underLoad), ("burst", "firing, burst", bench.burst),
             ("capacity", "capacity and recovery", bench.capacity), ("query", "query", bench.query),
-            ("commits", "commit baseline", bench.commitsOnly),
+            ("delivery", "deadline to a receiver", bench.delivery), ("commits", "commit baseline", bench.commitsOnly),
         ]
         for (name, title, run) in scenarios where chosen.contains(name) {
             let started = Time.monotonic()

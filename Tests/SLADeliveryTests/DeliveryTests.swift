@@ -95,24 +95,30 @@ final class Receiver: @unchecked Sendable {
     }
 }
 
-/// A store with one escalation entry written, and a deliverer on a given policy.
+/// A store with escalation entries written (one breach per case, C-1 first), and a deliverer on
+/// a given policy.
 struct DeliveryFixture {
     let directory = NSTemporaryDirectory() + "slad-delivery-" + UUID().uuidString
     let store: Store
+    /// C-1's breach.
     let entryID: Int64
+    let entryIDs: [Int64]
 
-    init() throws {
+    init(cases: Int = 1) throws {
         store = try Store(directory: directory)
         let policy = try Self.policy(delivery: "")
         let engine = Engine(policy: policy)
         let start = SystemClock().now().adding(seconds: -10)
-        var (record, _) = try engine.open(
-            CaseOpening(id: "C-1", kind: "fast", store: "S1", openedAt: start), now: start)
         var batch = WriteBatch(writtenAt: start.adding(seconds: 2))
-        batch.escalations = engine.advance(&record, to: start.adding(seconds: 2)).compactMap(\.escalation)
-            .filter { $0.kind == .breach }
-        batch.cases = [record]
-        entryID = try store.commit(batch).first!.id
+        for number in 1...cases {
+            var (record, _) = try engine.open(
+                CaseOpening(id: "C-\(number)", kind: "fast", store: "S1", openedAt: start), now: start)
+            batch.escalations += engine.advance(&record, to: start.adding(seconds: 2)).compactMap(\.escalation)
+                .filter { $0.kind == .breach }
+            batch.cases.append(record)
+        }
+        entryIDs = try store.commit(batch).map(\.id)
+        entryID = entryIDs[0]
     }
 
     static func policy(delivery: String) throws -> Policy {
@@ -177,6 +183,47 @@ struct DeliveryFixture {
         #expect(gaps[1] >= 0.32 && gaps[1] < 1.2)
         Thread.sleep(forTimeInterval: 0.3)
         #expect(receiver.requests.count == 3)  // delivered: never sent again
+    }
+
+    @Test func aBurstToOneWebhookArrivesOncePerEntry() throws {
+        let receiver = try Receiver(failures: 0)
+        defer { receiver.close() }
+        let fixture = try DeliveryFixture(cases: 120)
+        #expect(fixture.entryIDs.count == 120)
+        let deliverer = try fixture.deliverer(
+            """
+            [delivery]
+            timeout = "20s"
+            [[delivery.route]]
+            name = "receiver"
+            tiers = ["supervisor"]
+            webhook = "http://127.0.0.1:\(receiver.port)/hook"
+            """)
+        defer { deliverer.stop() }
+        let deadline = Date().addingTimeInterval(40)
+        while try fixture.store.entries(EntryFilter(state: .delivered, limit: 500)).count < 120, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let delivered = try fixture.store.entries(EntryFilter(state: .delivered, limit: 500)).map(\.id)
+        #expect(Set(delivered) == Set(fixture.entryIDs))
+        Thread.sleep(forTimeInterval: 0.3)
+        let arrived = receiver.requests.compactMap { $0.headers["x-slad-entry"].flatMap { Int64($0) } }
+        #expect(arrived.count == 120)  // each once: an entry in flight is not picked up again
+        #expect(Set(arrived) == Set(fixture.entryIDs))
+    }
+
+    @Test func dueDeliveriesLeaveOutThoseInFlight() throws {
+        let fixture = try DeliveryFixture()
+        let now = SystemClock().now()
+        try fixture.store.route(entry: fixture.entryID, to: ["a", "b"], at: now)
+        func due(_ busy: [(entry: Int64, route: String)]) throws -> [String] {
+            try fixture.store.dueDeliveries(at: now.adding(seconds: 1), limit: 10, excluding: busy).map(\.route)
+                .sorted()
+        }
+        #expect(try due([]) == ["a", "b"])
+        #expect(try due([(fixture.entryID, "a")]) == ["b"])
+        #expect(try due([(fixture.entryID + 1, "a"), (fixture.entryID, "c")]) == ["a", "b"])
+        #expect(try due([(fixture.entryID, "a"), (fixture.entryID, "b")]).isEmpty)
     }
 
     @Test func aReceiverDownForGoodEndsFailedAndVisible() throws {
