@@ -181,6 +181,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The chain benchmark (issue 19): simulated stores replicating into one PostgreSQL.
+        .executableTarget(
+            name: "chainbench",
+            dependencies: [
+                "SLAChain", "SLACore", "SLAStore", "SLAReports",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
         .testTarget(
             name: "SLAChainTests",
             dependencies: [

@@ -25,7 +25,9 @@ struct HQBatch {
         changes.openArray()
         events.openArray()
         for change in batch {
-            guard change.seq > 0 else { throw HQError("store \(store): change with seq \(change.seq) (seqs start at 1)") }
+            guard change.seq > 0 else {
+                throw HQError("store \(store): change with seq \(change.seq) (seqs start at 1)")
+            }
             let json: Data
             switch change.kind {
             case .caseState:
@@ -119,7 +121,8 @@ struct HQBatch {
         do {
             return try decode(change.payload)
         } catch {
-            throw HQError("store \(store): change \(change.seq) (\(change.kind.rawValue) \(change.key)) is unreadable: \(error)")
+            throw HQError(
+                "store \(store): change \(change.seq) (\(change.kind.rawValue) \(change.key)) is unreadable: \(error)")
         }
     }
 

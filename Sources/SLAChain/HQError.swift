@@ -31,7 +31,8 @@ public struct HQError: Error, CustomStringConvertible, Sendable {
             return text
         }
         switch psql.code {
-        case .connectionError: return "cannot connect to HQ's PostgreSQL: \(psql.underlying.map { "\($0)" } ?? "refused")"
+        case .connectionError:
+            return "cannot connect to HQ's PostgreSQL: \(psql.underlying.map { "\($0)" } ?? "refused")"
         case .serverClosedConnection, .clientClosedConnection: return "the connection to HQ's PostgreSQL was lost"
         case .sslUnsupported: return "HQ's PostgreSQL does not offer TLS"
         case .authMechanismRequiresPassword: return "HQ's PostgreSQL asks for a password: give --password-file"

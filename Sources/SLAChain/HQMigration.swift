@@ -2,10 +2,10 @@
 ///
 /// The rule that lets HQ be upgraded with stores connected: a step takes only brief locks. It
 /// adds (tables, nullable columns, columns with a constant default), it builds indexes
-/// `CONCURRENTLY` (then `transactional` is false, since PostgreSQL refuses that in a
-/// transaction), and it never rewrites a big table. The migrator runs each step with a
-/// `lock_timeout`, so a step that cannot get its lock at once gives way to the stores' writes
-/// and is tried again, instead of queueing every writer behind it.
+/// `CONCURRENTLY ... IF NOT EXISTS` (then `transactional` is false, since PostgreSQL refuses that
+/// in a transaction), and it never rewrites a big table. The migrator runs each transactional
+/// step with a `lock_timeout`, so a step that cannot get its lock at once gives way to the
+/// stores' writes and is tried again, instead of queueing every writer behind it.
 public struct HQMigration: Sendable {
     public let version: Int
     public let name: String

@@ -29,7 +29,8 @@ public enum HQMigrator {
         do {
             let applied = try await appliedVersions(on: connection, logger: logger)
             var done: [HQMigration] = []
-            let milliseconds = lockTimeout.components.seconds * 1000 + lockTimeout.components.attoseconds / 1_000_000_000_000_000
+            let milliseconds =
+                lockTimeout.components.seconds * 1000 + lockTimeout.components.attoseconds / 1_000_000_000_000_000
             for migration in migrations where !applied.contains(migration.version) {
                 try await apply(
                     migration, on: connection, lockTimeoutMillis: milliseconds, attempts: attempts, logger: logger)
@@ -62,27 +63,23 @@ public enum HQMigrator {
             do {
                 if migration.transactional {
                     try await connection.withTransaction(logger: logger) { connection in
-                        try await connection.query("SET LOCAL lock_timeout = \(unescaped: "\(lockTimeoutMillis)")", logger: logger)
+                        try await connection.query(
+                            "SET LOCAL lock_timeout = \(unescaped: "\(lockTimeoutMillis)")", logger: logger)
                         for statement in migration.statements {
                             try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                         }
                         try await record(migration, on: connection, logger: logger)
                     }
                 } else {
-                    try await connection.query("SET lock_timeout = \(unescaped: "\(lockTimeoutMillis)")", logger: logger)
-                    do {
-                        for statement in migration.statements {
-                            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
-                        }
-                        try await record(migration, on: connection, logger: logger)
-                    } catch {
-                        _ = try? await connection.query("RESET lock_timeout", logger: logger)
-                        throw error
+                    // CONCURRENTLY steps never block the stores' writes; they wait as long as they
+                    // must (a lock_timeout would leave an invalid index behind).
+                    for statement in migration.statements {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                     }
-                    try await connection.query("RESET lock_timeout", logger: logger)
+                    try await record(migration, on: connection, logger: logger)
                 }
                 return
-            } catch where HQError.sqlState(of: error) == "55P03" && attempt < attempts {
+            } catch let error where HQError.sqlState(of: error) == "55P03" && attempt < attempts {
                 // lock_not_available: the stores hold the table; give way and try again.
                 logger.info("HQ schema step \(migration.version) waits for a lock (attempt \(attempt))")
                 attempt += 1

@@ -11,7 +11,8 @@ public enum HQRoles {
 
     /// A store id as stores and HQ write it: letters, digits, `-` and `_`, at most 40.
     public static func checkStoreID(_ id: String) throws(HQError) {
-        guard !id.isEmpty, id.count <= 40, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+        guard !id.isEmpty, id.count <= 40,
+            id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
         else {
             throw HQError("bad store id '\(id)': use letters, digits, '-' and '_' (at most 40), such as S01")
         }
@@ -33,7 +34,8 @@ public enum HQRoles {
         for try await other in owner.decode(String.self) {
             throw HQError("store \(storeID)'s role \(role) already belongs to store \(other)")
         }
-        let outcome = try await setLogin(role, password: password, group: HQSchema.storeGroup, on: connection, logger: logger)
+        let outcome = try await setLogin(
+            role, password: password, group: HQSchema.storeGroup, on: connection, logger: logger)
         try await connection.query(
             """
             INSERT INTO hq_stores (store_id, role_name) VALUES (\(storeID), \(role))
@@ -66,7 +68,8 @@ public enum HQRoles {
         // Role names are checked above (letters, digits, '_'), so they are safe as identifiers;
         // DDL takes no bind parameters, hence the literal.
         if exists {
-            try await connection.query(PostgresQuery(unsafeSQL: "ALTER ROLE \(role) LOGIN PASSWORD \(literal)"), logger: logger)
+            try await connection.query(
+                PostgresQuery(unsafeSQL: "ALTER ROLE \(role) LOGIN PASSWORD \(literal)"), logger: logger)
         } else {
             try await connection.query(
                 PostgresQuery(unsafeSQL: "CREATE ROLE \(role) LOGIN PASSWORD \(literal)"), logger: logger)

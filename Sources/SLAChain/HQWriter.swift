@@ -116,6 +116,7 @@ public enum HQWriter {
             "SELECT last_seq FROM hq_stores WHERE store_id = \(store)", logger: logger)
         for try await seq in rows.decode(Int64.self) { return seq }
         throw HQError(
-            "store \(store) is not registered at HQ, or this login may not read it (at HQ: slactl hq add-store \(store))")
+            "store \(store) is not registered at HQ, or this login may not read it (at HQ: slactl hq add-store \(store))"
+        )
     }
 }

@@ -34,6 +34,10 @@ public enum OutboxCodec {
     public static func encode(_ e: EventRecord) -> Data { (try? encoder().encode(e)) ?? Data() }
     public static func encode(_ q: QueueEntry) -> Data { (try? encoder().encode(q)) ?? Data() }
     public static func decodeCase(_ d: Data) throws -> Case { try CaseCodec.decode(d) }
-    public static func decodeEvent(_ d: Data) throws -> EventRecord { try JSONDecoder().decode(EventRecord.self, from: d) }
-    public static func decodeEntry(_ d: Data) throws -> QueueEntry { try JSONDecoder().decode(QueueEntry.self, from: d) }
+    public static func decodeEvent(_ d: Data) throws -> EventRecord {
+        try JSONDecoder().decode(EventRecord.self, from: d)
+    }
+    public static func decodeEntry(_ d: Data) throws -> QueueEntry {
+        try JSONDecoder().decode(QueueEntry.self, from: d)
+    }
 }

@@ -39,7 +39,8 @@ extension EscalationsCommand {
         }
         let tier = tier ?? "hq"
         guard tier == "hq" else {
-            throw ValidationError("--follow with --hq follows the HQ tier (--tier hq): HQ announces that tier's entries")
+            throw ValidationError(
+                "--follow with --hq follows the HQ tier (--tier hq): HQ announces that tier's entries")
         }
         let header = Mutex(true)
         do {

@@ -59,7 +59,8 @@ struct ChainFixture {
         clock.startedAt = at
         clock.deadline = at.adding(seconds: 900)
         let record = Case(
-            opening: CaseOpening(id: id, kind: "soft-complaint", store: store, category: "service-attitude", openedAt: at),
+            opening: CaseOpening(
+                id: id, kind: "soft-complaint", store: store, category: "service-attitude", openedAt: at),
             status: status, resolvedAt: status == .open ? nil : at.adding(seconds: 60), lastEventAt: at,
             clocks: [clock])
         return OutboxChange(
@@ -81,7 +82,8 @@ struct ChainFixture {
         seq: Int64, id: Int64, caseID: String, tier: String = "duty-supervisor", state: String = "pending",
         ackedBy: String? = nil, store: String = "S01", at: Instant = day
     ) throws -> OutboxChange {
-        let entry = try queueEntry(id: id, caseID: caseID, tier: tier, state: state, ackedBy: ackedBy, store: store, at: at)
+        let entry = try queueEntry(
+            id: id, caseID: caseID, tier: tier, state: state, ackedBy: ackedBy, store: store, at: at)
         return OutboxChange(
             seq: seq, kind: .entry, key: "\(id)", committedAt: at.millis + seq, payload: OutboxCodec.encode(entry))
     }

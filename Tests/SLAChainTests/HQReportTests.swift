@@ -69,19 +69,22 @@ import Testing
         // The chain: a line per store, each its own report's; the totals are the sums.
         let chain = try await HQReport.make(policy: Self.policy, period: period, now: now, on: hq.admin)
         let both = SimulatedStore.Outbox(
-            changes: [], cases: s01.cases + outboxes["S02"]!.cases.map { record in
-                var renamed = record
-                renamed.opening.id = "S02/" + record.id  // the stores' case ids collide
-                return renamed
-            },
-            entries: s01.entries + outboxes["S02"]!.entries.map { entry in
-                var renamed = entry
-                renamed.escalation = Escalation(
-                    caseID: "S02/" + entry.escalation.caseID, clock: entry.escalation.clock,
-                    cycle: entry.escalation.cycle, tier: entry.escalation.tier, kind: entry.escalation.kind,
-                    dueAt: entry.escalation.dueAt, deadline: entry.escalation.deadline)
-                return renamed
-            })
+            changes: [],
+            cases: s01.cases
+                + outboxes["S02"]!.cases.map { record in
+                    var renamed = record
+                    renamed.opening.id = "S02/" + record.id  // the stores' case ids collide
+                    return renamed
+                },
+            entries: s01.entries
+                + outboxes["S02"]!.entries.map { entry in
+                    var renamed = entry
+                    renamed.escalation = Escalation(
+                        caseID: "S02/" + entry.escalation.caseID, clock: entry.escalation.clock,
+                        cycle: entry.escalation.cycle, tier: entry.escalation.tier, kind: entry.escalation.kind,
+                        dueAt: entry.escalation.dueAt, deadline: entry.escalation.deadline)
+                    return renamed
+                })
         #expect(chain.render(.json) == Self.local(both, period: period, store: nil, now: now).render(.json))
         #expect(chain.stores?.map(\.store) == ["S01", "S02"])
         #expect(chain.stores?.first == Self.local(s01, period: period, store: nil, now: now).stores?.first)

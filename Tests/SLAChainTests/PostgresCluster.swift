@@ -132,7 +132,8 @@ final class PostgresCluster: Sendable {
         guard process.terminationStatus == 0 else {
             let log = (try? String(contentsOfFile: "\(directory)/server.log", encoding: .utf8)) ?? ""
             throw Failure(
-                description: "\(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): \(text)\n\(log)")
+                description:
+                    "\(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): \(text)\n\(log)")
         }
         return text
     }

@@ -17,6 +17,18 @@ if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
     exit 0
 fi
 
+# Outside the shell tests (scripts/chain-bench), without lib.bash: its few helpers used here.
+if ! declare -F fail >/dev/null; then
+    fail() { echo "FAIL - $1${2:+ ($2)}" >&2; }
+    _TMP_DIRS=()
+    _cleanup() {
+        local status=$?
+        local dir
+        for dir in "${_TMP_DIRS[@]}"; do rm -rf "$dir"; done
+        exit "$status"
+    }
+fi
+
 PG_DIR=""
 PG_PORT=""
 PG_URL=""
