@@ -84,7 +84,7 @@ struct ChainBench: AsyncParsableCommand {
         for _ in 0..<3 {
             let start = ContinuousClock.now
             let result = try await HQReport.make(policy: policy, period: period, now: day, on: connection)
-            times.append(seconds(since: start))
+            times.append(elapsedSeconds(since: start))
             size = (result.summary.cases, result.summary.escalations)
         }
         times.sort()
@@ -142,7 +142,7 @@ struct ChainBench: AsyncParsableCommand {
                 total.bytes += load.bytes
             }
         }
-        total.seconds = seconds(since: start)
+        total.seconds = elapsedSeconds(since: start)
         return total
     }
 
@@ -246,7 +246,7 @@ struct ChainBench: AsyncParsableCommand {
             }
             return []
         }
-        let drain = seconds(since: start)
+        let drain = elapsedSeconds(since: start)
         // The baseline: the same rows by one bulk COPY into a table like hq_changes.
         let copy = try await copyBaseline(rest.flatMap { id, changes in changes.map { (id, $0) } }, bench: bench)
         report.line(
@@ -314,7 +314,7 @@ struct ChainBench: AsyncParsableCommand {
         ) { writer in
             for chunk in lines { try await writer.write(chunk) }
         }
-        let elapsed = seconds(since: start)
+        let elapsed = elapsedSeconds(since: start)
         try await connection.close()
         return elapsed
     }
@@ -350,7 +350,7 @@ func copyText(_ text: String) -> String {
     return result
 }
 
-func seconds(since start: ContinuousClock.Instant) -> Double {
+func elapsedSeconds(since start: ContinuousClock.Instant) -> Double {
     let elapsed = ContinuousClock.now - start
     return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 }

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import SLAChain
 import SLACore
-import Synchronization
 
 /// `escalations --hq URL`: the chain's queue entries at HQ, with the store of each.
 struct HQEscalationOptions: ParsableArguments {
@@ -42,13 +41,13 @@ extension EscalationsCommand {
             throw ValidationError(
                 "--follow with --hq follows the HQ tier (--tier hq): HQ announces that tier's entries")
         }
-        let header = Mutex(true)
+        let header = Shared(true)
         do {
             try runBlocking {
                 try await HQEntryFeed.follow(
                     endpoint: endpoint, tier: tier, onTrouble: { printError("slactl: \($0)") },
                     deliver: { entries in
-                        let first = header.withLock { first in
+                        let first = header.value.withLock { first in
                             defer { first = false }
                             return first
                         }

@@ -35,7 +35,7 @@ struct ChainFixture {
         for try await row in sequence {
             var fields: [String] = []
             for cell in row {
-                fields.append(cell.bytes == nil ? "NULL" : try cell.decode(String.self, context: .default))
+                fields.append(cell.bytes == nil ? "NULL" : try cell.decode(String.self))
             }
             result.append(fields.joined(separator: "|"))
         }
@@ -105,5 +105,20 @@ struct ChainFixture {
             object["ackedAt"] = at.adding(seconds: 1000).description
         }
         return try JSONDecoder().decode(QueueEntry.self, from: JSONSerialization.data(withJSONObject: object))
+    }
+}
+
+/// What `body` threw, as an operator would read it, and its SQLSTATE; nil if it did not throw.
+struct Refusal: CustomStringConvertible {
+    let description: String
+    let sqlState: String?
+
+    static func of(_ body: () async throws -> Void) async -> Refusal? {
+        do {
+            try await body()
+            return nil
+        } catch {
+            return Refusal(description: HQError.describe(error), sqlState: HQError.sqlState(of: error))
+        }
     }
 }

@@ -100,10 +100,11 @@ import Testing
         #expect(try await HQWriter.lastSeq(store: "R01", on: store) == 6)
 
         // Through the writer: R02 is not R01's to write.
-        await #expect {
-            try await HQWriter.apply(store: "R02", changes: [ChainFixture.caseChange(seq: 2, id: "C-1")], on: store)
-        } throws: { error in
-            HQError.describe(error).contains("may not write")
+        do {
+            let refusal = await Refusal.of {
+                try await HQWriter.apply(store: "R02", changes: [ChainFixture.caseChange(seq: 2, id: "C-1")], on: store)
+            }
+            #expect((refusal?.description ?? "").contains("may not write"), "\(String(describing: refusal))")
         }
         // Around it: the policy refuses the row (SQLSTATE 42501), for every table.
         for insert in [
@@ -112,10 +113,13 @@ import Testing
             "INSERT INTO hq_events (store_id, case_id, event_seq, kind, at, seq) VALUES ('R02', 'C-5', 1, 'opened', now(), 99)",
             "UPDATE hq_cases SET store_id = 'R02' WHERE store_id = 'R01'",
         ] {
-            await #expect {
-                try await store.query(PostgresQuery(unsafeSQL: insert), logger: HQLog.quiet)
-            } throws: { error in
-                HQError.sqlState(of: error) == "42501" && HQError.describe(error).contains("row-level security")
+            do {
+                let refusal = await Refusal.of {
+                    try await store.query(PostgresQuery(unsafeSQL: insert), logger: HQLog.quiet)
+                }
+                #expect(
+                    refusal?.sqlState == "42501" && (refusal?.description ?? "").contains("row-level security"),
+                    "\(String(describing: refusal))")
             }
         }
         // R02's rows are invisible to R01, so its updates touch nothing.
@@ -125,9 +129,13 @@ import Testing
         #expect(try await hq.rows("SELECT status FROM hq_cases WHERE store_id = 'R02'") == ["open"])
         #expect(try await hq.rows("SELECT last_seq::text FROM hq_stores WHERE store_id = 'R02'") == ["1"])
         // Nor may it rename itself into another store.
-        await #expect {
-            try await store.query("UPDATE hq_stores SET store_id = 'R02' WHERE store_id = 'R01'", logger: HQLog.quiet)
-        } throws: { error in HQError.sqlState(of: error) == "42501" }
+        do {
+            let refusal = await Refusal.of {
+                try await store.query(
+                    "UPDATE hq_stores SET store_id = 'R02' WHERE store_id = 'R01'", logger: HQLog.quiet)
+            }
+            #expect(refusal?.sqlState == "42501", "\(String(describing: refusal))")
+        }
     }
 
     @Test func theReadRoleReadsEverythingAndWritesNothing() async throws {
@@ -146,13 +154,20 @@ import Testing
             "UPDATE hq_stores SET last_seq = 0",
             "DELETE FROM hq_changes",
         ] {
-            await #expect {
-                try await reader.query(PostgresQuery(unsafeSQL: write), logger: HQLog.quiet)
-            } throws: { error in HQError.sqlState(of: error) == "42501" }
+            do {
+                let refusal = await Refusal.of {
+                    try await reader.query(PostgresQuery(unsafeSQL: write), logger: HQLog.quiet)
+                }
+                #expect(refusal?.sqlState == "42501", "\(String(describing: refusal))")
+            }
         }
-        await #expect {
-            try await HQWriter.apply(store: "S01", changes: [ChainFixture.caseChange(seq: 9, id: "C-3")], on: reader)
-        } throws: { error in HQError.describe(error).contains("may not write") }
+        do {
+            let refusal = await Refusal.of {
+                try await HQWriter.apply(
+                    store: "S01", changes: [ChainFixture.caseChange(seq: 9, id: "C-3")], on: reader)
+            }
+            #expect((refusal?.description ?? "").contains("may not write"), "\(String(describing: refusal))")
+        }
         #expect(try await hq.count("hq_changes") == 6)
     }
 
@@ -163,17 +178,28 @@ import Testing
         #expect(try await hq.rows("SELECT coalesce(last_contact_at::text, '-') FROM hq_stores") == ["-"])
         #expect(try await HQWriter.apply(store: "S01", changes: [], on: hq.admin) == 0)
         #expect(try await hq.rows("SELECT (last_contact_at IS NOT NULL)::text FROM hq_stores") == ["true"])
-        await #expect {
-            try await HQWriter.apply(store: "S77", changes: [], on: hq.admin)
-        } throws: { error in HQError.describe(error).contains("slactl hq add-store S77") }
-        await #expect {
-            try await HQWriter.apply(store: "bad id", changes: [], on: hq.admin)
-        } throws: { error in HQError.describe(error).contains("bad store id") }
+        do {
+            let refusal = await Refusal.of {
+                try await HQWriter.apply(store: "S77", changes: [], on: hq.admin)
+            }
+            #expect((refusal?.description ?? "").contains("slactl hq add-store S77"), "\(String(describing: refusal))")
+        }
+        do {
+            let refusal = await Refusal.of {
+                try await HQWriter.apply(store: "bad id", changes: [], on: hq.admin)
+            }
+            #expect((refusal?.description ?? "").contains("bad store id"), "\(String(describing: refusal))")
+        }
         // A payload HQ cannot read back is refused whole, with its seq.
         let broken = OutboxChange(seq: 1, kind: .entry, key: "1", committedAt: 0, payload: Data("{\"id\":1}".utf8))
-        await #expect {
-            try await HQWriter.apply(store: "S01", changes: [broken], on: hq.admin)
-        } throws: { error in HQError.describe(error).contains("change 1 (entry 1) is unreadable") }
+        do {
+            let refusal = await Refusal.of {
+                try await HQWriter.apply(store: "S01", changes: [broken], on: hq.admin)
+            }
+            #expect(
+                (refusal?.description ?? "").contains("change 1 (entry 1) is unreadable"),
+                "\(String(describing: refusal))")
+        }
         #expect(try await hq.count("hq_changes") == 0)
     }
 
