@@ -10,15 +10,21 @@ struct ChainFixture {
     let cluster: PostgresCluster
     let database: String
     let admin: PostgresConnection
+    /// This fixture's mark on the names that are cluster-wide (roles): tests run side by side.
+    let tag: String
 
     static func make() async throws -> ChainFixture {
         let cluster = try PostgresCluster.started()
-        let database = "hq_" + UUID().uuidString.prefix(8).lowercased()
+        let tag = UUID().uuidString.prefix(8).lowercased()
+        let database = "hq_" + tag
         try await cluster.createDatabase(database)
         let admin = try await cluster.connect(database: database)
         try await HQMigrator.migrate(on: admin)
-        return ChainFixture(cluster: cluster, database: database, admin: admin)
+        return ChainFixture(cluster: cluster, database: database, admin: admin, tag: tag)
     }
+
+    /// A store id of this fixture's own (`S01_1a2b3c4d`): store logins are cluster-wide roles.
+    func store(_ name: String) -> String { name + "_" + tag }
 
     func connect(as user: String, password: String) async throws -> PostgresConnection {
         try await cluster.connect(user: user, password: password, database: database)

@@ -48,20 +48,21 @@ import Testing
         let to = period.to.adding(seconds: 3 * 86_400)
         let now = to.adding(seconds: 86_400)
         var outboxes: [String: SimulatedStore.Outbox] = [:]
-        for (index, store) in ["S01", "S02"].enumerated() {
+        for (index, store) in [hq.store("S01"), hq.store("S02")].enumerated() {
             _ = try await HQRoles.addStore(store, password: "secret-\(store)", on: hq.admin)
             let outbox = SimulatedStore(storeID: store, policy: Self.policy, seed: UInt64(7 + index), casesPerDay: 12)
                 .outbox(from: from, to: to, end: now)
             try await Self.apply(outbox, store: store, on: hq.admin)
             outboxes[store] = outbox
         }
-        let s01 = outboxes["S01"]!
+        let (s01Store, s02Store) = (hq.store("S01"), hq.store("S02"))
+        let s01 = outboxes[s01Store]!
         #expect(s01.cases.count > 300 && s01.entries.count > 100, "a month of a busy store")
         #expect(s01.entries.contains { $0.escalation.tier == "hq" }, "some cases reach HQ")
 
         // One store: the whole report, every row.
-        let atHQ = try await HQReport.make(policy: Self.policy, period: period, store: "S01", now: now, on: hq.admin)
-        let own = Self.local(s01, period: period, store: "S01", now: now)
+        let atHQ = try await HQReport.make(policy: Self.policy, period: period, store: s01Store, now: now, on: hq.admin)
+        let own = Self.local(s01, period: period, store: s01Store, now: now)
         #expect(atHQ.summary.cases > 250)
         #expect(atHQ.render(.json) == own.render(.json))
         #expect(atHQ.render(.csv) == own.render(.csv))
@@ -71,28 +72,29 @@ import Testing
         let both = SimulatedStore.Outbox(
             changes: [],
             cases: s01.cases
-                + outboxes["S02"]!.cases.map { record in
+                + outboxes[s02Store]!.cases.map { record in
                     var renamed = record
-                    renamed.opening.id = "S02/" + record.id  // the stores' case ids collide
+                    renamed.opening.id = s02Store + "/" + record.id  // the stores' case ids collide
                     return renamed
                 },
             entries: s01.entries
-                + outboxes["S02"]!.entries.map { entry in
+                + outboxes[s02Store]!.entries.map { entry in
                     var renamed = entry
                     renamed.escalation = Escalation(
-                        caseID: "S02/" + entry.escalation.caseID, clock: entry.escalation.clock,
+                        caseID: s02Store + "/" + entry.escalation.caseID, clock: entry.escalation.clock,
                         cycle: entry.escalation.cycle, tier: entry.escalation.tier, kind: entry.escalation.kind,
                         dueAt: entry.escalation.dueAt, deadline: entry.escalation.deadline)
                     return renamed
                 })
         #expect(chain.render(.json) == Self.local(both, period: period, store: nil, now: now).render(.json))
-        #expect(chain.stores?.map(\.store) == ["S01", "S02"])
+        #expect(chain.stores?.map(\.store) == [s01Store, s02Store])
         #expect(chain.stores?.first == Self.local(s01, period: period, store: nil, now: now).stores?.first)
         #expect(chain.summary.cases == atHQ.summary.cases + (chain.stores?.last?.cases ?? -1))
 
         // Applied again (a replicator's retry), nothing changes.
-        try await Self.apply(s01, store: "S01", on: hq.admin)
-        let again = try await HQReport.make(policy: Self.policy, period: period, store: "S01", now: now, on: hq.admin)
+        try await Self.apply(s01, store: s01Store, on: hq.admin)
+        let again = try await HQReport.make(
+            policy: Self.policy, period: period, store: s01Store, now: now, on: hq.admin)
         #expect(again.render(.json) == own.render(.json))
     }
 }

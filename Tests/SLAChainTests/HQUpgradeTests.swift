@@ -21,7 +21,7 @@ import Testing
     @Test func theSchemaIsUpgradedWhileStoresWrite() async throws {
         let hq = try await ChainFixture.make()
         defer { Task { await hq.close() } }
-        let stores = ["U01", "U02", "U03", "U04"]
+        let stores = ["U01", "U02", "U03", "U04"].map(hq.store)
         let period = try ReportPeriod.month("2026-10", in: HQReportTests.policy.storeCalendar!)
         var outboxes: [String: [OutboxChange]] = [:]
         for (index, store) in stores.enumerated() {
