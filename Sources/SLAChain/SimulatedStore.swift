@@ -42,8 +42,66 @@ public struct SimulatedStore: Sendable {
         self.casesPerDay = casesPerDay
     }
 
-    /// The cases opened in `[from, to)` and everything committed about them up to `end`.
+    /// The cases opened in `[from, to)` and everything committed about them up to `end`, as the
+    /// store's outbox would hold it.
     public func outbox(from: Instant, to: Instant, end: Instant, firstCase: Int = 1) -> Outbox {
+        var outbox = Outbox()
+        var seq: Int64 = 0
+        var latest: [String: Case] = [:]
+        var entries: [Int64: QueueEntry] = [:]
+        func emit(_ kind: OutboxChange.Kind, _ key: String, _ at: Instant, _ payload: Data) {
+            seq += 1
+            outbox.changes.append(
+                OutboxChange(seq: seq, kind: kind, key: key, committedAt: at.millis, payload: payload))
+        }
+        walk(from: from, to: to, end: end, firstCase: firstCase) { commit, event, written in
+            emit(.caseState, commit.snapshot.id, commit.at, OutboxCodec.encode(commit.snapshot))
+            latest[commit.snapshot.id] = commit.snapshot
+            if let event { emit(.event, event.caseID, commit.at, OutboxCodec.encode(event)) }
+            for entry in written {
+                entries[entry.id] = entry
+                emit(.entry, "\(entry.id)", commit.at, OutboxCodec.encode(entry))
+            }
+        } acknowledged: { at, entry in
+            entries[entry.id] = entry
+            emit(.entry, "\(entry.id)", at, OutboxCodec.encode(entry))
+        }
+        outbox.cases = latest.values.sorted { $0.opening.openedAt < $1.opening.openedAt }
+        outbox.entries = entries.values.sorted { $0.id < $1.id }
+        return outbox
+    }
+
+    /// The same as the store's commits, for a real `Store` (whose own outbox then holds the
+    /// changes): each a batch as slad's group committer would write it. Entry ids are the ones
+    /// the store assigns (in order of writing), so the acknowledgements name them right.
+    public func batches(from: Instant, to: Instant, end: Instant, firstCase: Int = 1) -> [WriteBatch] {
+        var batches: [WriteBatch] = []
+        var committed: [String: Case] = [:]
+        walk(from: from, to: to, end: end, firstCase: firstCase) { commit, event, _ in
+            var batch = WriteBatch(writtenAt: commit.at)
+            batch.cases = [commit.snapshot]
+            if let previous = committed[commit.snapshot.id] { batch.committed[commit.snapshot.id] = previous }
+            committed[commit.snapshot.id] = commit.snapshot
+            if var event {
+                event.seq = nil
+                batch.events = [event]
+            }
+            batch.escalations = commit.escalations
+            batches.append(batch)
+        } acknowledged: { at, entry in
+            var batch = WriteBatch(writtenAt: at)
+            batch.acknowledgements = [Acknowledgement(entryID: entry.id, actor: entry.ackedBy ?? "-", at: at)]
+            batches.append(batch)
+        }
+        return batches
+    }
+
+    /// Every commit in time order: `committed` for a case's (with its event and new entries),
+    /// `acknowledged` for an entry read and acknowledged by someone.
+    private func walk(
+        from: Instant, to: Instant, end: Instant, firstCase: Int,
+        committed: (Commit, EventRecord?, [QueueEntry]) -> Void, acknowledged: (Instant, QueueEntry) -> Void
+    ) {
         var random = SplitMix64(seed: seed)
         var commits: [Commit] = []
         var caseNumber = firstCase
@@ -59,7 +117,56 @@ public struct SimulatedStore: Sendable {
             day += 86_400_000
         }
         commits.sort { ($0.at, $0.order) < ($1.at, $1.order) }
-        return materialize(commits, end: end, random: &random)
+
+        var eventSeq: Int64 = 0
+        var entryID: Int64 = 0
+        var entries: [Int64: QueueEntry] = [:]
+        // Acknowledgements come later than their entries: kept in time order beside the commits.
+        var acks: [(at: Instant, id: Int64)] = []
+        var ackIndex = 0
+        func flushAcks(before instant: Instant?) {
+            acks.sort { $0.at < $1.at }
+            while ackIndex < acks.count, instant.map({ acks[ackIndex].at < $0 }) ?? true {
+                let (at, id) = acks[ackIndex]
+                ackIndex += 1
+                guard var entry = entries[id], entry.state == .pending else { continue }
+                entry.state = .acknowledged
+                entry.ackedBy = "manager-\(id % 7)"
+                entry.ackedAt = at
+                entries[id] = entry
+                acknowledged(at, entry)
+            }
+        }
+        for commit in commits {
+            flushAcks(before: commit.at)
+            var event: EventRecord?
+            if let happened = commit.event {
+                eventSeq += 1
+                event = EventRecord(
+                    caseID: commit.snapshot.id, kind: happened.kind, at: happened.at, recordedAt: commit.at,
+                    actor: "staff-\(eventSeq % 11)", note: nil, idempotencyKey: nil)
+                event?.seq = eventSeq
+            }
+            var written: [QueueEntry] = []
+            for escalation in commit.escalations {
+                entryID += 1
+                var entry = Self.entryTemplate
+                entry.id = entryID
+                entry.escalation = escalation
+                entry.store = storeID
+                entry.caseKind = commit.snapshot.kind
+                entry.writtenAt = commit.at
+                entry.lateMillis = max(0, commit.at - escalation.dueAt)
+                entries[entryID] = entry
+                written.append(entry)
+                if random.unit() < ackShare {
+                    let at = commit.at.adding(millis: Int64(5 + random.unit() * 115) * 60_000)
+                    if at <= end { acks.append((at, entryID)) }
+                }
+            }
+            committed(commit, event, written)
+        }
+        flushAcks(before: nil)
     }
 
     // MARK: One case
@@ -141,69 +248,6 @@ public struct SimulatedStore: Sendable {
     }
 
     // MARK: The outbox
-
-    private func materialize(_ commits: [Commit], end: Instant, random: inout SplitMix64) -> Outbox {
-        var outbox = Outbox()
-        var seq: Int64 = 0
-        var eventSeq: Int64 = 0
-        var entryID: Int64 = 0
-        var latest: [String: Case] = [:]
-        var entries: [Int64: QueueEntry] = [:]
-        // Acknowledgements come later than their entries: kept in time order beside the commits.
-        var acks: [(at: Instant, id: Int64)] = []
-        var ackIndex = 0
-        func emit(_ kind: OutboxChange.Kind, _ key: String, _ at: Instant, _ payload: Data) {
-            seq += 1
-            outbox.changes.append(
-                OutboxChange(seq: seq, kind: kind, key: key, committedAt: at.millis, payload: payload))
-        }
-        func flushAcks(before instant: Instant?) {
-            acks.sort { $0.at < $1.at }
-            while ackIndex < acks.count, instant.map({ acks[ackIndex].at <= $0 }) ?? true {
-                let (at, id) = acks[ackIndex]
-                ackIndex += 1
-                guard var entry = entries[id], entry.state == .pending else { continue }
-                entry.state = .acknowledged
-                entry.ackedBy = "manager-\(id % 7)"
-                entry.ackedAt = at
-                entries[id] = entry
-                emit(.entry, "\(id)", at, OutboxCodec.encode(entry))
-            }
-        }
-        for commit in commits {
-            flushAcks(before: commit.at)
-            emit(.caseState, commit.snapshot.id, commit.at, OutboxCodec.encode(commit.snapshot))
-            latest[commit.snapshot.id] = commit.snapshot
-            if let event = commit.event {
-                eventSeq += 1
-                var record = EventRecord(
-                    caseID: commit.snapshot.id, kind: event.kind, at: event.at, recordedAt: commit.at,
-                    actor: "staff-\(eventSeq % 11)", note: nil, idempotencyKey: nil)
-                record.seq = eventSeq
-                emit(.event, commit.snapshot.id, commit.at, OutboxCodec.encode(record))
-            }
-            for escalation in commit.escalations {
-                entryID += 1
-                var entry = Self.entryTemplate
-                entry.id = entryID
-                entry.escalation = escalation
-                entry.store = storeID
-                entry.caseKind = commit.snapshot.kind
-                entry.writtenAt = commit.at
-                entry.lateMillis = max(0, commit.at - escalation.dueAt)
-                entries[entryID] = entry
-                emit(.entry, "\(entryID)", commit.at, OutboxCodec.encode(entry))
-                if random.unit() < ackShare {
-                    let at = commit.at.adding(millis: Int64(5 + random.unit() * 115) * 60_000)
-                    if at <= end { acks.append((at, entryID)) }
-                }
-            }
-        }
-        flushAcks(before: nil)
-        outbox.cases = latest.values.sorted { $0.opening.openedAt < $1.opening.openedAt }
-        outbox.entries = entries.values.sorted { $0.id < $1.id }
-        return outbox
-    }
 
     /// QueueEntry has no public memberwise initializer; its fields are public vars, so one entry
     /// read from its Codable form is the template of all.
