@@ -84,6 +84,49 @@ LAG=$("$SLACTL" hq lag "${ADMIN[@]}")
 check_py "lag is JSON, one object a store" \
     "__import__('json').loads('''$LAG''')[0]['last_seq'] == 7 and __import__('json').loads('''$LAG''')[0]['arrival_lag_ms'] == 1500 and __import__('json').loads('''$LAG''')[1]['silent'] is True"
 
+# ---- escalations --hq: HQ-tier entries as they arrive, through a lost connection
+hq_entry() { # STORE ID CASE STATE: an HQ-tier entry as a store's batch writes it, announced at commit
+    pg_sql "INSERT INTO hq_entries (store_id, entry_id, case_id, tier, kind, clock, cycle, state, due_at, deadline,
+                written_at, payload, seq)
+            VALUES ('$1', $2, '$3', 'hq', 'breach', 'soft-check', 1, '$4', '2026-10-14T10:30:00+08:00',
+                '2026-10-14T10:30:00+08:00', now(), '{}', $2);
+            SELECT pg_notify('slad_hq_entries', '$1:$2')" slad_hq >/dev/null
+}
+hq_entry S01 1 C-1 pending
+hq_entry S02 2 C-7 acknowledged
+OUT=$("$SLACTL" escalations --hq "$HQ" --password-file "$PG_PASSWORD_FILE" --tier hq)
+check_contains "escalations --hq lists the chain's entries with their store" "S01    1   C-1   soft-check  hq" "$OUT"
+check_contains "... of every store" "S02    2   C-7" "$OUT"
+OUT=$("$SLACTL" escalations --hq "$HQ" --password-file "$PG_PASSWORD_FILE" --tier hq --pending)
+check_eq "--pending leaves out the acknowledged" "1" "$(grep -c '^S0' <<<"$OUT")"
+set +e
+OUT=$("$SLACTL" escalations --hq "$HQ" --password-file "$PG_PASSWORD_FILE" --tier store-manager --follow 2>&1)
+CODE=$?
+set -e
+check_eq "following another tier at HQ is refused (2)" 2 "$CODE"
+check_contains "... and explained" "follows the HQ tier" "$OUT"
+
+TZ=Asia/Shanghai "$SLACTL" escalations --hq "$HQ" --password-file "$PG_PASSWORD_FILE" --tier hq --follow \
+    >"$TEST_TMP/follow.out" 2>"$TEST_TMP/follow.err" &
+FOLLOW=$!
+track_bg $FOLLOW
+check "the follower prints the pending HQ-tier entries first" \
+    wait_until 10 grep -q "^S01 .* C-1 .*2026-10-14T10:30:00+08:00  pending" "$TEST_TMP/follow.out"
+sleep 0.5 # listening
+hq_entry S02 3 C-9 pending
+check "a new HQ-tier entry is printed as it arrives" wait_until 10 grep -q "^S02 .* 3 .* C-9 " "$TEST_TMP/follow.out"
+restart_postgres
+check "the lost connection is said on standard error" wait_until 10 grep -q "reconnecting" "$TEST_TMP/follow.err"
+hq_entry S01 4 C-11 pending
+check "an entry that arrived across the outage is printed" wait_until 20 grep -q "^S01 .* 4 .* C-11 " "$TEST_TMP/follow.out"
+hq_entry S02 5 C-12 pending
+check "and the feed goes on after it" wait_until 10 grep -q "^S02 .* 5 .* C-12 " "$TEST_TMP/follow.out"
+check_eq "each entry once" "1 1 1 1" "$(for c in C-1 C-9 C-11 C-12; do grep -c " $c " "$TEST_TMP/follow.out"; done | xargs)"
+check_eq "the acknowledged entry was not printed" "0" "$(grep -c " C-7 " "$TEST_TMP/follow.out" || true)"
+kill $FOLLOW 2>/dev/null || true
+wait $FOLLOW 2>/dev/null || true
+untrack $FOLLOW
+
 # ---- refusals
 set +e
 OUT=$("$SLACTL" hq stores --url "mysql://x@y/z" 2>&1)
