@@ -11,7 +11,8 @@ DOCDIR = $(PREFIX)/share/doc/slad
 RELEASE_FLAGS = -c release --static-swift-stdlib
 STATE_DIR ?= $(CURDIR)/var
 APT_PACKAGES = tzdata sqlite3 libsqlite3-dev libsystemd-dev libcurl4-openssl-dev pkg-config curl python3 systemd util-linux msmtp \
-  prometheus
+  prometheus \
+  chromium chromium-driver openssl
 
 .PHONY: deps build release test lint format run demo hint install install-files deb uninstall systemd-check clean bench bench-quick
 

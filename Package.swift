@@ -105,11 +105,24 @@ let package = Package(
             name: "SLASystemd",
             dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]
         ),
+        // The managers' web console on the TCP listener: server-rendered pages (swift-mustache) over
+        // the service and the store, signed in through SLAAuth's users and sessions.
+        .target(
+            name: "SLAConsole",
+            dependencies: [
+                "SLACore", "SLAStore", "SLAScheduler", "SLAServer", "SLAReports", "SLAAPI", "SLAMessageIDs",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "slad",
             dependencies: [
                 "SLACore", "SLAStore", "SLAScheduler", "SLAServer", "SLASystemd", "SLADelivery", "SLAPolicyFile",
-                "SLAMessageIDs", "SLAMetrics",
+                "SLAMessageIDs", "SLAMetrics", "SLAConsole",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -161,6 +174,9 @@ let package = Package(
             ],
             exclude: ["Golden"]),
         .testTarget(name: "SLAMetricsTests", dependencies: ["SLAMetrics"]),
+        .testTarget(
+            name: "SLAConsoleTests",
+            dependencies: ["SLAConsole", "SLAServer", "SLAScheduler", "SLAStore", "SLAReports", "SLACore"]),
         .testTarget(
             name: "SLASystemdTests", dependencies: ["SLASystemd", .product(name: "Logging", package: "swift-log")]),
     ]
