@@ -61,7 +61,9 @@ extension Console {
     }
 
     static func looksLikeToken(_ text: String) -> Bool {
-        text.utf8.count == 64 && text.utf8.allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
+        text.utf8.count == 64 && text.utf8.allSatisfy {
+            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0)
+        }
     }
 
     /// Ends the session on the server (its cookie is then worth nothing, wherever a copy went).

@@ -156,7 +156,7 @@ enum Schema {
             // The message that carried a delivered entry: a digest carries many.
             try db.execute(sql: "ALTER TABLE deliveries ADD COLUMN message TEXT")
         }
-        migrator.registerMigration("v9-ack-note") { db in
+        migrator.registerMigration("v10-ack-note") { db in
             // What a manager wrote when acknowledging an entry in the console.
             try db.execute(sql: "ALTER TABLE escalations ADD COLUMN ack_note TEXT")
         }

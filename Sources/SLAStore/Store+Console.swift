@@ -20,7 +20,7 @@ extension Store {
         }
         sql += " ORDER BY next_due IS NULL, next_due LIMIT \(max(1, min(limit, 10_000)))"
         return try read { db in
-            try Data.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)!).map { try CaseCodec.decode($0) }
+            try Data.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { try CaseCodec.decode($0) }
         }
     }
 
@@ -50,7 +50,7 @@ extension Store {
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let sql = "SELECT * FROM escalations \(whereClause) ORDER BY id DESC LIMIT \(max(1, min(limit, 10_000)))"
         return try read { db in
-            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)!).map(Self.entry)
+            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map(Self.entry)
         }
     }
 }

@@ -99,7 +99,7 @@ final class MemoryAccounts: ConsoleAccounts {
     }
 
     func signIn(name: String, password: String, from address: String, now: Instant) throws -> SignInOutcome {
-        try state.withLock { state in
+        state.withLock { state in
             if state.failures[address, default: 0] >= 3 { return .throttled(retryAfterSeconds: 60) }
             guard let principal = users[name], password == "secret" else {
                 state.failures[address, default: 0] += 1

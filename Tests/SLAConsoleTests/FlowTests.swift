@@ -186,16 +186,25 @@ import Testing
         _ = await signIn("amy", browser: &manager)
         var staff = Browser()
         _ = await signIn("sam", browser: &staff)
-        let mark = service.notifier.lastPublishedID
+        var mark = service.notifier.lastPublishedID
         let id = try await open("fast", store: "S01")
         let started = Date()
-        let rows = await console.respond(
-            to: .boardRows,
-            request("GET", "/console/board/rows", query: ["after": String(mark), "wait": "10"], browser: manager))
+        // As the page's script does: wait for the next entry, take the rows, wait again (the
+        // warning at 1 s wakes it first, the breach at 2 s next).
+        var rows = ConsoleResponse(body: "")
+        var polls = 0
+        while !rows.body.contains("BREACHED"), Date().timeIntervalSince(started) < 8 {
+            rows = await console.respond(
+                to: .boardRows,
+                request("GET", "/console/board/rows", query: ["after": String(mark), "wait": "10"], browser: manager))
+            #expect(rows.status == .ok)
+            mark = Int64(rows.header("x-slad-mark") ?? "") ?? mark
+            polls += 1
+        }
         let waited = Date().timeIntervalSince(started)
-        #expect(rows.status == .ok && rows.body.contains("BREACHED") && rows.body.contains(">\(id)<"))
-        #expect(waited > 0.5 && waited < 4, "the poll returned after \(waited) s; the clock falls due at 2 s")
-        #expect(Int64(rows.header("x-slad-mark") ?? "") ?? 0 > mark)
+        #expect(rows.body.contains("BREACHED") && rows.body.contains(">\(id)<"))
+        #expect(waited > 1.5 && waited < 4, "the breach came after \(waited) s; the clock falls due at 2 s")
+        #expect(polls <= 3, "each poll waits for an entry: \(polls) polls")
 
         let entry = try #require(
             try service.store.entries(EntryFilter(caseID: id)).first { $0.escalation.kind == .breach })
