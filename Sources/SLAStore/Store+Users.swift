@@ -140,10 +140,11 @@ extension Store {
             else { return nil }
             return (Self.user(row), hash)
         }
-        guard let (user, hash) = found else {
+        guard let found else {
             hasher.burn(password)
             return nil
         }
+        let (user, hash) = found
         guard PasswordHasher.verify(password, against: hash), user.disabledAt == nil else { return nil }
         return user.principal
     }
