@@ -11,9 +11,11 @@ public struct ConnectionAccess: Sendable {
         self.caller = caller
     }
 
-    /// The API and the metrics page answer nobody without credentials (401 before any route runs);
-    /// other paths (the console's pages) decide for themselves, e.g. offer a sign-in.
+    /// The API and the metrics page answer nobody without credentials (401 before any route runs;
+    /// every API route checks again); other paths (the console's pages) decide for themselves,
+    /// e.g. offer a sign-in. Leading slashes are passed over as the router passes them over.
     static func needsPrincipal(_ uri: String) -> Bool {
-        uri.hasPrefix("/v1/") || uri == "/v1" || uri.hasPrefix("/metrics")
+        let path = uri.drop { $0 == "/" }
+        return path == "v1" || path.hasPrefix("v1/") || path.hasPrefix("v1?") || path.hasPrefix("metrics")
     }
 }

@@ -94,23 +94,23 @@ public struct Routes: Sendable {
             respond.offload(to: reporters) { try report(request, principal) }
         }
         addUserRoutes(to: router)
-        addMetrics(to: router)
+        addMetrics(to: router, authenticated: true)
         return router
     }
 
     /// `/metrics` alone: what `--metrics-listen` serves.
     public func metricsRouter() -> APIRouter {
         let router = APIRouter()
-        addMetrics(to: router)
+        addMetrics(to: router, authenticated: false)
         return router
     }
 
     /// On the metrics listener nobody is authenticated (it serves nothing else); on the API's
     /// listeners only those who see every store may read slad's counts.
-    private func addMetrics(to router: APIRouter) {
+    private func addMetrics(to router: APIRouter, authenticated: Bool) {
         let page = metrics
         router.get("/metrics") { request, respond in
-            if let principal = request.principal, principal.scope != .all {
+            if authenticated, try require(request, .read).scope != .all {
                 throw APIError(status: .forbidden, code: "forbidden", message: "the metrics cover every store")
             }
             respond.offload(to: readers) { page.render() }

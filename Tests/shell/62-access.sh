@@ -197,10 +197,10 @@ check_eq "the S01 manager's follow poll gets none of them" 0 "$(jget "$(cat "$TE
 treq "$TOKEN_MGR" POST "/v1/escalations/$A_MGR/ack" '{"actor":"the-ceo"}'
 check_status "the manager acknowledges an S01 entry" 200
 check_eq "the ack is recorded as the manager, not the forged actor" "user:mgr1" "$(jget "$BODY" 'd["acked_by"]')"
-treq "$TOKEN_STAFF" POST "/v1/cases/$A/events" '{"kind":"hold","actor":"the-ceo"}'
+treq "$TOKEN_STAFF" POST "/v1/cases/$A/events" '{"kind":"done","actor":"the-ceo"}'
 check_status "staff record an event on an S01 case" 200
 check_eq "the event is recorded as the staff member" "user:staff1" \
-    "$(sql "SELECT actor FROM events WHERE case_id = '$A' AND kind = 'hold'")"
+    "$(sql "SELECT actor FROM events WHERE case_id = '$A' AND kind = 'done'")"
 treq "$TOKEN_HQ" POST "/v1/escalations/$B_MGR/ack" '{"actor":"mgr1"}'
 check_eq "HQ acknowledges an S02 entry, recorded as HQ" "user:hq1" "$(jget "$BODY" 'd["acked_by"]')"
 check_contains "the acknowledgement is in the journal (log) with who did it" \
