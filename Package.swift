@@ -110,7 +110,7 @@ let package = Package(
         .target(
             name: "SLAConsole",
             dependencies: [
-                "SLACore", "SLAStore", "SLAScheduler", "SLAServer", "SLAReports", "SLAAPI", "SLAMessageIDs",
+                "SLACore", "SLAStore", "SLAScheduler", "SLAServer", "SLAReports", "SLAAPI", "SLAMessageIDs", "SLAAuth",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -176,8 +176,42 @@ let package = Package(
         .testTarget(name: "SLAMetricsTests", dependencies: ["SLAMetrics"]),
         .testTarget(
             name: "SLAConsoleTests",
-            dependencies: ["SLAConsole", "SLAServer", "SLAScheduler", "SLAStore", "SLAReports", "SLACore"]),
+            dependencies: ["SLAConsole", "SLAAuth", "SLAServer", "SLAScheduler", "SLAStore", "SLAReports", "SLACore"]),
         .testTarget(
             name: "SLASystemdTests", dependencies: ["SLASystemd", .product(name: "Logging", package: "swift-log")]),
     ]
 )
+
+// Accounts, roles, store scope, API tokens and TLS (issue 16), appended in one block so that
+// other branches' edits above merge cleanly: SLAAuth is the identity layer (pure: SLACore and
+// swift-crypto); the store keeps users, the server authenticates and serves TLS (swift-nio-ssl),
+// slactl reaches a remote slad over HTTPS (AsyncHTTPClient, already linked for delivery).
+package.dependencies.append(.package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"))
+package.targets.append(contentsOf: [
+    .target(
+        name: "SLAAuth",
+        dependencies: [
+            "SLACore", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
+    .testTarget(name: "SLAAuthTests", dependencies: ["SLAAuth", "SLACore", "SLAStore"]),
+])
+for target in package.targets {
+    switch target.name {
+    case "SLAStore", "slad", "SLAServerTests":
+        target.dependencies.append("SLAAuth")
+    case "SLAServer":
+        target.dependencies += [
+            "SLAAuth", "SLAMessageIDs", .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]
+    case "slactl":
+        target.dependencies += [
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]
+    default:
+        break
+    }
+}

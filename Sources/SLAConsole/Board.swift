@@ -1,3 +1,4 @@
+import SLAAuth
 import SLACore
 
 /// How close a clock is to its deadline, as the board marks it (a colour and a text label both).

@@ -1,3 +1,4 @@
+import SLAAuth
 import SLACore
 import SLAStore
 

@@ -1,4 +1,5 @@
 import Foundation
+import SLAAuth
 import SLACore
 import SLAReports
 import SLAStore

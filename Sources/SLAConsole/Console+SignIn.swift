@@ -1,3 +1,4 @@
+import SLAAuth
 import SLACore
 
 /// Signing in and out, and the two things a stranger may fetch: the language switch and the
@@ -61,9 +62,11 @@ extension Console {
     }
 
     static func looksLikeToken(_ text: String) -> Bool {
-        text.utf8.count == 64 && text.utf8.allSatisfy {
-            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0)
-        }
+        text.utf8.count == 64
+            && text.utf8.allSatisfy {
+                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+                    || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0)
+            }
     }
 
     /// Ends the session on the server (its cookie is then worth nothing, wherever a copy went).

@@ -1,4 +1,5 @@
 import SLAAPI
+import SLAAuth
 import SLACore
 import SLAScheduler
 import SLAStore

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import SLAAuth
 import SLACore
 import SLAScheduler
 import SLAServer

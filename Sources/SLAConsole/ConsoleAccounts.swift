@@ -1,3 +1,4 @@
+import SLAAuth
 import SLACore
 
 /// What the console needs of slad's users and sessions: checking a password (through the sign-in

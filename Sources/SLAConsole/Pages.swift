@@ -1,4 +1,5 @@
 import Mustache
+import SLAAuth
 
 /// Which page of the navigation is open.
 public enum Section: Sendable {

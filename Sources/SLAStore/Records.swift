@@ -112,6 +112,8 @@ public struct CaseFilter: Sendable {
     public var overdue: Bool?
     public var kind: String?
     public var store: String?
+    /// Only cases of these stores (a principal's scope); nil: every store.
+    public var stores: Set<String>?
     public var limit: Int = 100
 
     public init(
@@ -132,6 +134,8 @@ public struct EntryFilter: Sendable {
     public var since: Instant?
     public var afterID: Int64?
     public var caseID: String?
+    /// Only entries of these stores (a principal's scope); nil: every store.
+    public var stores: Set<String>?
     public var limit: Int = 100
 
     public init(

@@ -13,6 +13,8 @@ public final class Store: Sendable {
     let chainedAfter: Int64
     /// Routes each entry in the commit that writes it (see `RouteTable`).
     public let routing = RouteTable()
+    /// Bumped by every change to users, tokens and uid mappings (see Store+Users).
+    public let accessVersion = AccessVersion()
 
     /// Opens (creating if needed) `slad.sqlite` in `directory`, and migrates it.
     public init(directory: String) throws {
@@ -332,6 +334,7 @@ public final class Store: Sendable {
             conditions.append("store = ?")
             arguments.append(store)
         }
+        if let stores = filter.stores { Self.restrict(to: stores, &conditions, &arguments) }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let sql = "SELECT state FROM cases \(whereClause) ORDER BY seq DESC LIMIT \(max(1, min(filter.limit, 100_000)))"
         return try read { db in
@@ -364,11 +367,24 @@ public final class Store: Sendable {
             conditions.append("case_id = ?")
             arguments.append(caseID)
         }
+        if let stores = filter.stores { Self.restrict(to: stores, &conditions, &arguments) }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let sql = "SELECT * FROM escalations \(whereClause) ORDER BY id LIMIT \(max(1, min(filter.limit, 100_000)))"
         return try read { db in
             try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)!).map(Self.entry)
         }
+    }
+
+    /// `store IN (...)` for a principal's stores (none: nothing matches).
+    static func restrict(
+        to stores: Set<String>, _ conditions: inout [String], _ arguments: inout [(any DatabaseValueConvertible)?]
+    ) {
+        guard !stores.isEmpty else {
+            conditions.append("0")
+            return
+        }
+        conditions.append("store IN (\(marks(stores.count)))")
+        arguments.append(contentsOf: stores.sorted().map { $0 as (any DatabaseValueConvertible)? })
     }
 
     static func entry(_ row: Row) -> QueueEntry {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SLAAuth
 import SLACore
 import SLAScheduler
 import SLAStore

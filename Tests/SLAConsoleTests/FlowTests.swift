@@ -1,5 +1,6 @@
 import Foundation
 import SLAAPI
+import SLAAuth
 import SLACore
 import SLAScheduler
 import SLAStore

@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import SLAAPI
+import SLAAuth
 import SLAScheduler
 
 /// One whole request, its body already read: what a route sees.
@@ -15,10 +16,13 @@ public struct APIRequest {
     public let body: ByteBuffer
     /// Who the kernel says is calling (`uid 1000 (amy)`), or the TCP client's address.
     public let peer: String?
+    /// Who the request acts as, authenticated by the listener (`Authenticator`); nil when it
+    /// carried no credentials (TCP), or on the metrics listener. Routes check it (`Routes.require`).
+    public let principal: Principal?
     /// The `:name` segments of the route that matched, percent-decoded.
     public internal(set) var parameters: [String: String] = [:]
 
-    init(head: HTTPRequestHead, body: ByteBuffer, peer: String?) {
+    init(head: HTTPRequestHead, body: ByteBuffer, peer: String?, principal: Principal?) {
         method = head.method
         let (path, query) = Self.split(head.uri)
         self.path = String(path)
@@ -26,6 +30,7 @@ public struct APIRequest {
         headers = head.headers
         self.body = body
         self.peer = peer
+        self.principal = principal
     }
 
     func parameter(_ name: String) throws -> String {
