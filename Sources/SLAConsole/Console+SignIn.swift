@@ -72,6 +72,7 @@ extension Console {
     /// Ends the session on the server (its cookie is then worth nothing, wherever a copy went).
     func signOut(_ session: ConsoleSession) async throws -> ConsoleResponse {
         try await read { [accounts] in try accounts.endSession(cookie: session.cookie) }
+        logger.notice("console: \(session.principal.actor(claimed: nil)) signed out; the session is ended")
         var response = ConsoleResponse.redirect("/console/signin?out=1")
         response.setCookie(Cookies.delete(Cookies.session))
         return response

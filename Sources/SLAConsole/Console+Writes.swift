@@ -2,6 +2,7 @@ import SLAAPI
 import SLAAuth
 import SLACore
 import SLAScheduler
+import SLAServer
 import SLAStore
 
 /// The forms that write: acknowledge a queue entry, record an event on a case. The actor is the
@@ -10,7 +11,9 @@ extension Console {
     func acknowledge(_ request: ConsoleRequest, _ session: ConsoleSession) async throws -> ConsoleResponse {
         let principal = session.principal
         guard principal.may(.acknowledge) else {
-            logger.warning("console: \(principal.name) (\(principal.role.rawValue)) may not acknowledge: refused")
+            AuditLog(logger: logger).refused(
+                "\(principal.actor(claimed: nil)) (\(principal.role.rawValue)) may not acknowledge (console)",
+                peer: request.clientAddress)
             throw ConsoleRefusal(.forbidden, .errorForbidden)
         }
         guard let id = request.parameters["id"].flatMap({ Int64($0) }), id > 0 else {
@@ -21,7 +24,11 @@ extension Console {
         let entry = try await read { [service] in try service.store.entry(id: id) }
         guard let entry, principal.sees(store: entry.store) else { throw ConsoleRefusal(.notFound, .errorNotFound) }
         do {
-            _ = try await service.acknowledge(entry: id, by: principal.actor(claimed: nil), note: note)
+            let actor = principal.actor(claimed: nil)
+            if let acked = try await service.acknowledge(entry: id, by: actor, note: note), acked.ackedBy == actor {
+                AuditLog(logger: logger).acknowledged(
+                    entry: id, caseID: acked.escalation.caseID, store: acked.store, by: actor)
+            }
         } catch {
             logger.error("console: acknowledging entry \(id) failed: \(error)")
             throw ConsoleRefusal(.serviceUnavailable, .errorUnavailable)

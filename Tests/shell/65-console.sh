@@ -96,7 +96,7 @@ sign_in() {  # sign_in NAME PASSWORD JAR: prints the status of the sign-in POST
 check_eq "staff sign in" "303" "$(sign_in sam "$PASSWORD" "$TEST_TMP/sam")"
 page GET /console/queue?state=all -b "$TEST_TMP/sam"
 check "staff see no Acknowledge button" bash -c "! grep -q 'ack-button' <<<\"\$1\"" _ "$BODY"
-SAM_CSRF=$(grep -o 'name="csrf" value="[0-9a-f]*"' <<<"$BODY" | head -1 | sed 's/.*value="//; s/"//')
+SAM_CSRF=$(grep -o 'name="csrf" value="[^"]*"' <<<"$BODY" | head -1 | sed 's/.*value="//; s/"//')
 ENTRY=$(sql "SELECT id FROM escalations WHERE state != 'acknowledged' ORDER BY id LIMIT 1")
 page POST "/console/queue/${ENTRY:-1}/ack" -b "$TEST_TMP/sam" --data-urlencode "csrf=$SAM_CSRF"
 check_eq "a POST by staff to Acknowledge is refused (403)" "403" "$STATUS"
@@ -108,7 +108,9 @@ for _ in 1 2 3 4 5 6 7; do statuses+=" $(sign_in amy wrong-password "$TEST_TMP/g
 check_contains "wrong passwords are refused (401)" "401" "$statuses"
 check_contains "then the sign-in is throttled (429)" "429" "$statuses"
 check_eq "the right password is throttled too while it lasts" "429" "$(sign_in amy "$PASSWORD" "$TEST_TMP/guess")"
-check_contains "failed sign-ins are logged, never with the password" "amy" "$(grep -i 'sign-in' "$SLAD_LOG" || true)"
+check_contains "failed sign-ins are logged, with the name and address" "sign-in failed: 'amy' from 127.0.0.1" "$(cat "$SLAD_LOG")"
+check_contains "the console's acknowledgement is audited" "acknowledged by user:amy" "$(cat "$SLAD_LOG")"
+check_contains "the staff's refused acknowledgement is logged" "user:sam (staff) may not acknowledge" "$(cat "$SLAD_LOG")"
 check "no password in the log" bash -c "! grep -q -- \"\$1\" \"\$2\" && ! grep -q wrong-password \"\$2\"" _ "$PASSWORD" "$SLAD_LOG"
 
 summary
