@@ -27,7 +27,7 @@ ct sh -c "cat > /etc/systemd/system/slad.service.d/console.conf" << DROPIN
 PrivateNetwork=no
 RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
 IPAddressAllow=localhost
-Environment=SLAD_ARGS=--listen=127.0.0.1:$CONSOLE_PORT --tls-cert=/etc/slad/tls/console.pem --tls-key=/etc/slad/tls/console.key
+Environment="SLAD_ARGS=--listen=127.0.0.1:$CONSOLE_PORT --tls-cert=/etc/slad/tls/console.pem --tls-key=/etc/slad/tls/console.key"
 DROPIN
 ct systemctl daemon-reload
 ct systemctl restart slad || true
