@@ -141,8 +141,10 @@ struct EscalationsCommand: ParsableCommand {
     @Option(help: "Only entries of this case.") var `case`: String?
     @Flag(help: "Keep running and print new entries as they are written (one JSON object a line with --json).")
     var follow = false
+    @OptionGroup var atHQ: HQEscalationOptions
 
     func run() throws {
+        if let url = atHQ.hq { return try runAtHQ(url) }
         var after: Int64 = 0
         var filters: [String: String?] = [
             "tier": tier, "state": failed ? "failed" : pending ? "pending" : nil, "since": since, "case": `case`,
