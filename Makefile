@@ -12,6 +12,8 @@ RELEASE_FLAGS = -c release --static-swift-stdlib
 STATE_DIR ?= $(CURDIR)/var
 APT_PACKAGES = tzdata sqlite3 libsqlite3-dev libsystemd-dev libcurl4-openssl-dev pkg-config curl python3 systemd util-linux msmtp \
   prometheus
+# The chain's HQ: a throw-away PostgreSQL cluster in SLAChainTests and Tests/shell/96-hq.sh.
+APT_PACKAGES += postgresql
 
 .PHONY: deps build release test lint format run demo hint install install-files deb uninstall systemd-check clean bench bench-quick
 

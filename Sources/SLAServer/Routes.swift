@@ -24,6 +24,8 @@ public struct Routes: Sendable {
     let reporters: NIOThreadPool
     /// `GET /metrics`, on every listener (and alone on `--metrics-listen`).
     let metrics: MetricsPage
+    /// Replication to HQ as health and /metrics show it; nil while `[hq]` is off.
+    public var replication: (@Sendable () -> ReplicationView?)?
 
     public init(
         service: SLAService, clock: WallClock = SystemClock(), version: String,
@@ -70,7 +72,10 @@ public struct Routes: Sendable {
 
     private func addMetrics(to router: APIRouter) {
         let page = metrics
-        router.get("/metrics") { _, respond in respond.offload(to: readers) { page.render() } }
+        let replication = self.replication
+        router.get("/metrics") { _, respond in
+            respond.offload(to: readers) { page.render(replication: replication?()) }
+        }
     }
 
     // MARK: Handlers
@@ -84,17 +89,18 @@ public struct Routes: Sendable {
         let counts = try? service.store.counts()
         let policy = service.policy
         let time = TimeFormatter(policy: policy)
+        let replication = self.replication?()
         let health: String
         if status.storeFailed {
             health = "failed"
         } else if status.lastFailure != nil || counts == nil || status.orphanedCases > 0
-            || !status.provisionalCases.isEmpty
+            || !status.provisionalCases.isEmpty || replication?.state == "behind"
         {
             health = "degraded"
         } else {
             health = "ok"
         }
-        let view = HealthView(
+        var view = HealthView(
             status: health,
             version: version,
             now: time.format(clock.now()), activeCases: status.activeCases, runningClocks: status.runningClocks,
@@ -103,6 +109,7 @@ public struct Routes: Sendable {
             orphanedCases: status.orphanedCases, provisionalCases: status.provisionalCases,
             calendarWarnings: policy.storeCalendar.map { policy.horizonWarnings(today: $0.date(of: clock.now())) }?
                 .map(\.description) ?? [])
+        view.replication = replication
         return .json(view)
     }
 
