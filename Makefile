@@ -14,6 +14,10 @@ APT_PACKAGES = tzdata sqlite3 libsqlite3-dev libsystemd-dev libcurl4-openssl-dev
   prometheus
 # The chain's HQ: a throw-away PostgreSQL cluster in SLAChainTests and Tests/shell/96-hq.sh.
 APT_PACKAGES += postgresql
+# The access tests make their CA and certificates with openssl (issue 16).
+APT_PACKAGES += openssl
+# The console's browser test drives Debian's headless Chromium over WebDriver (issue 16).
+APT_PACKAGES += chromium chromium-driver
 
 .PHONY: deps build release test lint format run demo hint install install-files deb uninstall systemd-check clean bench bench-quick
 
