@@ -13,6 +13,8 @@ public final class Store: Sendable {
     let chainedAfter: Int64
     /// Routes each entry in the commit that writes it (see `RouteTable`).
     public let routing = RouteTable()
+    /// Replication's outbox: off unless slad is configured to feed HQ.
+    public let outbox = Outbox()
     /// Bumped by every change to users, tokens and uid mappings (see Store+Users).
     public let accessVersion = AccessVersion()
 
@@ -149,6 +151,7 @@ public final class Store: Sendable {
                             batch.writtenAt.millis,
                         ])
                 }
+                try self.outbox.append(batch, chain: chain, entries: inserted, db)
                 db.afterNextTransaction(onCommit: StoreMetrics.syncTimer())  // the COMMIT: WAL written and fsynced
                 return inserted
             }
