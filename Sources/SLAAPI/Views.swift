@@ -229,6 +229,8 @@ public struct HealthView: Codable, Hashable, Sendable {
     public var provisionalCases: [String: Int]?
     /// Calendars whose holiday data ends soon or has ended; nil when none.
     public var calendarWarnings: [String]?
+    /// Replication to HQ (`[hq]`); nil when it is off.
+    public var replication: ReplicationView?
 
     /// An empty `provisionalCases` or `calendarWarnings` is left out of the answer (nil).
     public init(
@@ -266,6 +268,7 @@ public struct HealthView: Codable, Hashable, Sendable {
         case orphanedCases = "orphaned_cases"
         case provisionalCases = "provisional_cases"
         case calendarWarnings = "calendar_warnings"
+        case replication
     }
 }
 
@@ -433,6 +436,7 @@ extension HealthView: JSONWritable {
                     }
                 }
             }
+            json.field("replication", replication)
             json.field("running_clocks", runningClocks)
             json.field("status", status)
             json.field("store_error", storeError)

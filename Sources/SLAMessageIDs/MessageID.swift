@@ -28,6 +28,17 @@ extension MessageID {
     public static let deliveryRefused = "3e0d5b8f6c2a4f19b7d4a1c96e2f8b53"
 }
 
+extension MessageID {
+    /// Replication to HQ started: the store id, HQ's URL, where it resumes, the backfill enqueued.
+    public static let replicationStarted = "b5f3b144fb14458ab5d8aa79872f61bb"
+    /// Replication to HQ fails (once per outage): the store keeps working, changes wait.
+    public static let replicationFailing = "99c9bc6ed6984c688b1656b3d579474c"
+    /// Replication to HQ caught up after an outage: how long, how many changes shipped.
+    public static let replicationRecovered = "f65dec40ede14727820f14525784f905"
+    /// The oldest change not yet at HQ is older than warn-backlog-seconds.
+    public static let replicationBehind = "54e561a4ff4e4b19ab0f82ef6ae99a4d"
+}
+
 // Access control and audit (accounts, tokens, sign-ins, TLS).
 extension MessageID {
     /// A person signed in to the console (name, peer address).

@@ -31,6 +31,8 @@ public struct Routes: Sendable {
     let reporters: NIOThreadPool
     /// `GET /metrics`, on every listener (and alone on `--metrics-listen`).
     let metrics: MetricsPage
+    /// Replication to HQ as health and /metrics show it; nil while `[hq]` is off.
+    public var replication: (@Sendable () -> ReplicationView?)?
     /// Sign-ins, user changes and acknowledgements, to the journal.
     let audit: AuditLog
     /// New passwords (`/v1/users`).
@@ -109,11 +111,12 @@ public struct Routes: Sendable {
     /// listeners only those who see every store may read slad's counts.
     private func addMetrics(to router: APIRouter, authenticated: Bool) {
         let page = metrics
+        let replication = self.replication
         router.get("/metrics") { request, respond in
             if authenticated, try require(request, .read).scope != .all {
                 throw APIError(status: .forbidden, code: "forbidden", message: "the metrics cover every store")
             }
-            respond.offload(to: readers) { page.render() }
+            respond.offload(to: readers) { page.render(replication: replication?()) }
         }
     }
 
@@ -164,17 +167,18 @@ public struct Routes: Sendable {
         let counts = try? service.store.counts()
         let policy = service.policy
         let time = TimeFormatter(policy: policy)
+        let replication = self.replication?()
         let health: String
         if status.storeFailed {
             health = "failed"
         } else if status.lastFailure != nil || counts == nil || status.orphanedCases > 0
-            || !status.provisionalCases.isEmpty
+            || !status.provisionalCases.isEmpty || replication?.state == "behind"
         {
             health = "degraded"
         } else {
             health = "ok"
         }
-        let view = HealthView(
+        var view = HealthView(
             status: health,
             version: version,
             now: time.format(clock.now()), activeCases: status.activeCases, runningClocks: status.runningClocks,
@@ -183,6 +187,7 @@ public struct Routes: Sendable {
             orphanedCases: status.orphanedCases, provisionalCases: status.provisionalCases,
             calendarWarnings: policy.storeCalendar.map { policy.horizonWarnings(today: $0.date(of: clock.now())) }?
                 .map(\.description) ?? [])
+        view.replication = replication
         guard principal.scope == .all else {
             // The next case due may be another store's: named only to those who see every store.
             var scoped = view
@@ -191,6 +196,7 @@ public struct Routes: Sendable {
             scoped.provisionalCases = nil
             scoped.pendingEntries = nil
             scoped.overdueCases = nil
+            scoped.replication = nil
             return .json(scoped)
         }
         return .json(view)

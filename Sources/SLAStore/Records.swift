@@ -46,6 +46,8 @@ public struct QueueEntry: Codable, Hashable, Sendable {
     public var deliveredAt: Instant?
     public var ackedBy: String?
     public var ackedAt: Instant?
+    /// What the person who acknowledged wrote with it (the console's acknowledge-with-note).
+    public var ackNote: String?
 }
 
 /// A stored answer to a write that carried an idempotency key.
@@ -94,11 +96,13 @@ public struct Acknowledgement: Sendable, Hashable {
     public var entryID: Int64
     public var actor: String
     public var at: Instant
+    public var note: String?
 
-    public init(entryID: Int64, actor: String, at: Instant) {
+    public init(entryID: Int64, actor: String, at: Instant, note: String? = nil) {
         self.entryID = entryID
         self.actor = actor
         self.at = at
+        self.note = note
     }
 }
 

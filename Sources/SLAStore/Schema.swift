@@ -191,6 +191,25 @@ enum Schema {
                     CREATE INDEX sessions_user ON sessions(user_id);
                     """)
         }
+        migrator.registerMigration("v10-ack-note") { db in
+            // What a manager wrote when acknowledging an entry in the console.
+            try db.execute(sql: "ALTER TABLE escalations ADD COLUMN ack_note TEXT")
+        }
+        migrator.registerMigration("v11-outbox") { db in
+            // Replication to HQ (issue 19): each change a commit makes, as a row written in the
+            // same transaction, numbered per store without gaps, until HQ confirms it. Empty while
+            // replication is off.
+            try db.execute(
+                sql: """
+                    CREATE TABLE outbox (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        kind TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        committed_at INTEGER NOT NULL,
+                        payload BLOB NOT NULL
+                    )
+                    """)
+        }
         return migrator
     }
 }

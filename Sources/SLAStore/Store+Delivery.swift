@@ -122,17 +122,19 @@ extension Store {
     public func record(_ outcomes: [DeliveryOutcome], at now: Instant) throws {
         guard !outcomes.isEmpty else { return }
         try write { db in
-            for outcome in outcomes { try Self.record(outcome, at: now, db) }
+            let changed = try outcomes.filter { try Self.record($0, at: now, db) }.map(\.entryID)
+            try outbox.appendEntries(changed, at: now, db)
         }
     }
 
-    private static func record(_ outcome: DeliveryOutcome, at now: Instant, _ db: Database) throws {
+    /// Whether the entry's own row changed.
+    private static func record(_ outcome: DeliveryOutcome, at now: Instant, _ db: Database) throws -> Bool {
         let (id, route, error) = (outcome.entryID, outcome.route, outcome.error)
         guard outcome.attempted else {
             try db.cachedStatement(
                 sql: "UPDATE deliveries SET next_attempt_at = ? WHERE entry_id = ? AND route = ? AND state = 'pending'"
             ).execute(arguments: [outcome.retryAt?.millis ?? now.millis, id, route])
-            return
+            return false
         }
         do {
             let state = error == nil ? "delivered" : (outcome.retryAt == nil ? "failed" : "pending")
@@ -159,7 +161,9 @@ extension Store {
                         WHERE id = ? AND state IN ('pending', 'delivered', 'failed')
                         """,
                     arguments: [entryState, entryState, now.millis, id])
+                return db.changesCount > 0
             }
+            return false
         }
     }
 
@@ -184,7 +188,8 @@ extension Store {
     }
 
     /// Deletes closed cases closed before `cutoff`, with their events, entries and deliveries.
-    /// Returns how many cases went.
+    /// Returns how many cases went. Local only: HQ keeps its history (nothing goes to the
+    /// outbox), and outbox rows stay until HQ confirms them.
     public func purge(closedBefore cutoff: Instant) throws -> Int {
         do {
             return try pool.writeWithoutTransaction { db in

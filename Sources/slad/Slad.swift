@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import NIOCore
+import SLAConsole
 import SLACore
 import SLADelivery
 import SLAMessageIDs
@@ -111,7 +112,9 @@ struct Slad: ParsableCommand {
         let authenticator = Authenticator(store: store, legacyToken: try tcpLegacyToken(logger), logger: logger)
         let routes = Routes(
             service: service, version: SLACoreVersion.string, logger: logger, authenticator: authenticator)
-        let listeners = try await startListeners(routes, authenticator: authenticator, logger)
+        let accounts = AuthenticatorAccounts(authenticator: authenticator, store: store)
+        let console = Console(service: service, accounts: accounts, logger: logger)
+        let listeners = try await startListeners(routes, authenticator: authenticator, console: console, logger)
 
         let statusLine: @Sendable (ServiceStatus) -> String = { status in
             StatusLine.render(status, pending: try? store.pendingEntryCount(), policy: service.policy)

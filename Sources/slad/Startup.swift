@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import NIOCore
+import SLAConsole
 import SLACore
 import SLAMessageIDs
 import SLAMetrics
@@ -81,7 +82,9 @@ extension Slad {
     }
 
     /// The Unix socket (passed by systemd, or bound at `--socket`), and TCP with `--listen`.
-    func startListeners(_ routes: Routes, authenticator: Authenticator, _ logger: Logger) async throws -> Listeners {
+    func startListeners(
+        _ routes: Routes, authenticator: Authenticator, console: Console? = nil, _ logger: Logger
+    ) async throws -> Listeners {
         var listeners = Listeners()
         let inherited = SystemdNotify.listenFDs().first
         let endpoint: APIListener.Endpoint
@@ -100,8 +103,11 @@ extension Slad {
         if let listen, let address = TCPAddress(listen) {
             let tls = try tcpSecurity(address, logger)
             listeners.tls = tls
+            // The managers' web console is served on TCP only (browsers do not reach the socket).
+            let router = routes.router()
+            console?.mount(on: router)
             let tcp = try await APIListener.start(
-                router: routes.router(), endpoint: .tcp(host: address.host, port: address.port, tls: tls),
+                router: router, endpoint: .tcp(host: address.host, port: address.port, tls: tls),
                 authenticator: authenticator, idleTimeout: idle, logger: logger)
             listeners.all.append(("tcp", tcp))
             logger.notice(

@@ -20,7 +20,7 @@ public struct APIRequest {
     /// carried no credentials (TCP), or on the metrics listener. Routes check it (`Routes.require`).
     public let principal: Principal?
     /// The `:name` segments of the route that matched, percent-decoded.
-    var parameters: [String: String] = [:]
+    public internal(set) var parameters: [String: String] = [:]
 
     init(head: HTTPRequestHead, body: ByteBuffer, peer: String?, principal: Principal?) {
         method = head.method
@@ -46,7 +46,7 @@ public struct APIRequest {
 
 /// `a=1&b=two%20words`: values percent-decoded (a `+` stays a `+`: ISO 8601 offsets carry one).
 public struct QueryParameters {
-    private let items: [(name: String, value: String)]
+    public let items: [(name: String, value: String)]
 
     init(_ query: Substring) {
         items = query.split(separator: "&").map { item in
@@ -136,7 +136,7 @@ public struct Responder: @unchecked Sendable {
     }
 
     /// For the routes that wait (long polls): a task on the connection's event loop.
-    func later(_ make: @escaping @Sendable () async throws -> APIResponse) {
+    public func later(_ make: @escaping @Sendable () async throws -> APIResponse) {
         Task(executorPreference: EventLoopExecutor(eventLoop)) {
             let response: APIResponse
             do {
