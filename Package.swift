@@ -222,7 +222,6 @@ let package = Package(
 // other branches' edits above merge cleanly: SLAAuth is the identity layer (pure: SLACore and
 // swift-crypto); the store keeps users, the server authenticates and serves TLS (swift-nio-ssl),
 // slactl reaches a remote slad over HTTPS (AsyncHTTPClient, already linked for delivery).
-// swift-nio-ssl itself is declared with the other packages above (the chain's PostgreSQL client uses it too).
 package.targets.append(contentsOf: [
     .target(
         name: "SLAAuth",
