@@ -211,7 +211,7 @@ let package = Package(
         .testTarget(
             name: "SLAChainTests",
             dependencies: [
-                "SLAChain", "SLAStore", "SLACore", "SLAReports",
+                "SLAChain", "SLAStore", "SLACore", "SLAReports", "SLAProcess",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
