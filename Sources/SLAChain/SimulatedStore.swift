@@ -243,7 +243,8 @@ public struct SimulatedStore: Sendable {
             order += 1
             commits.append(
                 Commit(
-                    at: due, order: order, snapshot: record, event: nil, escalations: effects.compactMap { $0.escalation }))
+                    at: due, order: order, snapshot: record, event: nil,
+                    escalations: effects.compactMap { $0.escalation }))
             if effects.isEmpty && record.nextDue == due { break }  // nothing moves: do not spin
         }
     }

@@ -11,15 +11,16 @@ struct HQEscalationOptions: ParsableArguments {
     @Option(help: "With --hq: a file whose first line is the password.")
     var passwordFile: String?
 
+    // Not --cacert: that is slad's own certificate's CA (ConnectionOptions, with --url).
     @Option(help: "With --hq: HQ's CA certificate (PEM).")
-    var cacert: String?
+    var hqCacert: String?
 }
 
 extension EscalationsCommand {
     func runAtHQ(_ url: String) throws {
         let endpoint: HQEndpoint
         do {
-            endpoint = try HQEndpoint(url: url, passwordFile: atHQ.passwordFile, caFile: atHQ.cacert)
+            endpoint = try HQEndpoint(url: url, passwordFile: atHQ.passwordFile, caFile: atHQ.hqCacert)
         } catch {
             throw ValidationError(error.description)
         }

@@ -12,15 +12,16 @@ struct HQReportOptions: ParsableArguments {
     @Option(help: "With --hq: a file whose first line is the password.")
     var passwordFile: String?
 
+    // Not --cacert: that is slad's own certificate's CA (ConnectionOptions, with --url).
     @Option(help: "With --hq: HQ's CA certificate (PEM).")
-    var cacert: String?
+    var hqCacert: String?
 
     @Option(help: "With --hq: the policy whose clocks, tiers and calendar the report names (default: slad's).")
     var policy: String?
 
     func endpoint(_ url: String) throws -> HQEndpoint {
         do {
-            return try HQEndpoint(url: url, passwordFile: passwordFile, caFile: cacert)
+            return try HQEndpoint(url: url, passwordFile: passwordFile, caFile: hqCacert)
         } catch {
             throw ValidationError(error.description)
         }
