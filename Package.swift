@@ -222,7 +222,7 @@ let package = Package(
 // other branches' edits above merge cleanly: SLAAuth is the identity layer (pure: SLACore and
 // swift-crypto); the store keeps users, the server authenticates and serves TLS (swift-nio-ssl),
 // slactl reaches a remote slad over HTTPS (AsyncHTTPClient, already linked for delivery).
-package.dependencies.append(.package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"))
+// (swift-nio-ssl itself is in the dependencies above: declared twice, SwiftPM refuses the package.)
 package.targets.append(contentsOf: [
     .target(
         name: "SLAAuth",
