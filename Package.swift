@@ -211,7 +211,7 @@ let package = Package(
         .testTarget(
             name: "SLAChainTests",
             dependencies: [
-                "SLAChain", "SLAStore", "SLACore", "SLAReports",
+                "SLAChain", "SLAStore", "SLACore", "SLAReports", "SLAProcess",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -222,7 +222,6 @@ let package = Package(
 // other branches' edits above merge cleanly: SLAAuth is the identity layer (pure: SLACore and
 // swift-crypto); the store keeps users, the server authenticates and serves TLS (swift-nio-ssl),
 // slactl reaches a remote slad over HTTPS (AsyncHTTPClient, already linked for delivery).
-// (swift-nio-ssl itself is in the dependencies above: declared twice, SwiftPM refuses the package.)
 package.targets.append(contentsOf: [
     .target(
         name: "SLAAuth",

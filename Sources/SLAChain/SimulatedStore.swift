@@ -202,8 +202,8 @@ public struct SimulatedStore: Sendable {
         let policy = engine.policy
         let categories = policy.categories
         let channels = policy.channels
-        // Typed: with `nil` in a ternary, TOMLKit's Array subscript (visible through SLACore) wins.
-        let category: String? = categories.isEmpty ? nil : categories[Int(random.next() % UInt64(categories.count))]
+        let category: String? =
+            categories.isEmpty ? nil : categories[Int(random.next() % UInt64(categories.count))]
         let channel: String? = channels.isEmpty ? nil : channels[Int(random.next() % UInt64(channels.count))]
         let amount: Double? = kind == "hard-complaint" ? Double(random.next() % 5000) : nil
         let opening = CaseOpening(
@@ -243,7 +243,7 @@ public struct SimulatedStore: Sendable {
             order += 1
             commits.append(
                 Commit(
-                    at: due, order: order, snapshot: record, event: nil, escalations: effects.compactMap(\.escalation)))
+                    at: due, order: order, snapshot: record, event: nil, escalations: effects.compactMap { $0.escalation }))
             if effects.isEmpty && record.nextDue == due { break }  // nothing moves: do not spin
         }
     }

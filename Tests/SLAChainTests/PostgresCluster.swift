@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import SLAChain
+import SLAProcess
 
 /// A throw-away PostgreSQL cluster for the tests: Debian's `postgresql` binaries (`initdb`,
 /// `pg_ctl`), a temporary data directory, a free port on 127.0.0.1, its Unix socket in the same
@@ -112,28 +113,36 @@ final class PostgresCluster: Sendable {
         try run("\(bin)/pg_ctl", "-D", "\(directory)/data", "-l", "\(directory)/server.log", "-w", "-t", "60", "start")
     }
 
+    /// Runs a command to its end (posix_spawn and waitpid: Foundation's Process waits for its
+    /// descriptors to close, and `pg_ctl start` leaves the server holding them). What it wrote to
+    /// standard error is read after it ended, without waiting for the server's copy to close.
     @discardableResult
     private func run(_ arguments: String...) throws -> String {
-        let process = Process()
-        let output = Pipe()
-        if asPostgres {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", "postgres", "--"] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: arguments[0])
-            process.arguments = Array(arguments.dropFirst())
+        let argv = asPostgres ? ["/usr/sbin/runuser", "-u", "postgres", "--"] + arguments : arguments
+        let child: ChildProcess
+        do {
+            child = try ChildProcess.spawn(
+                argv[0], arguments: argv, environment: ProcessInfo.processInfo.environment, captureErrorOutput: true,
+                ownProcessGroup: false)
+        } catch {
+            throw Failure(description: "\(argv[0]): \(error)")
         }
-        process.standardOutput = output
-        process.standardError = output
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        child.writeInputAndClose([])
+        let termination = child.wait()
+        var text = ""
+        if let fd = child.errorOutput {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let count = read(fd, &buffer, buffer.count)
+                guard count > 0 else { break }
+                text += String(decoding: buffer[..<count], as: UTF8.self)
+            }
+            close(fd)
+        }
+        guard termination == .exited(0) else {
             let log = (try? String(contentsOfFile: "\(directory)/server.log", encoding: .utf8)) ?? ""
-            throw Failure(
-                description:
-                    "\(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): \(text)\n\(log)")
+            throw Failure(description: "\(arguments.joined(separator: " ")) failed (\(termination)): \(text)\n\(log)")
         }
         return text
     }
