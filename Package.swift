@@ -113,6 +113,8 @@ let package = Package(
             dependencies: [
                 "SLACore", "SLAStore", "SLAScheduler", "SLAServer", "SLASystemd", "SLADelivery", "SLAPolicyFile",
                 "SLAMessageIDs", "SLAMetrics",
+                // Replication to HQ (chain-store): the replicator and health's view of it.
+                "SLAChain", "SLAAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -179,6 +181,9 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+                // The store's replicator (chain-store): a service of slad's group, its journal ids.
+                "SLAMessageIDs", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // The chain benchmark (issue 19): simulated stores replicating into one PostgreSQL.
@@ -195,7 +200,7 @@ let package = Package(
         .testTarget(
             name: "SLAChainTests",
             dependencies: [
-                "SLAChain", "SLAStore", "SLACore", "SLAReports",
+                "SLAChain", "SLAStore", "SLACore", "SLAReports", "SLAProcess",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

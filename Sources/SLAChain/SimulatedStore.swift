@@ -202,8 +202,8 @@ public struct SimulatedStore: Sendable {
         let policy = engine.policy
         let categories = policy.categories
         let channels = policy.channels
-        let category = categories.isEmpty ? nil : categories[Int(random.next() % UInt64(categories.count))]
-        let channel = channels.isEmpty ? nil : channels[Int(random.next() % UInt64(channels.count))]
+        let category: String? = categories.isEmpty ? nil : categories[Int(random.next() % UInt64(categories.count))]
+        let channel: String? = channels.isEmpty ? nil : channels[Int(random.next() % UInt64(channels.count))]
         let amount: Double? = kind == "hard-complaint" ? Double(random.next() % 5000) : nil
         let opening = CaseOpening(
             id: id, kind: kind, store: storeID, category: category, channel: channel, amount: amount,

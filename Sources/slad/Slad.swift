@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import NIOCore
+import SLAAPI
+import SLAChain
 import SLACore
 import SLADelivery
 import SLAMessageIDs
@@ -91,6 +93,8 @@ struct Slad: ParsableCommand {
         let logger = bootstrapLogging()
         let policy = try loadPolicy(logger)
         let store = try openStore(logger)
+        // Before recovery, whose commits go to the outbox too.
+        let replicator = startReplication(policy, store, logger)
         let service = SLAService(policy: policy, store: store, logger: logger, persist: !benchNoPersist)
         try recover(service, logger)
         let deliverer = Deliverer(policy: policy, store: store, logger: logger)
@@ -100,10 +104,14 @@ struct Slad: ParsableCommand {
         retention.start()
         let horizonWatch = HorizonWatch(service: service, logger: logger)
         horizonWatch.start()
-        let listeners = try await startListeners(Routes(service: service, version: SLACoreVersion.string), logger)
+        var routes = Routes(service: service, version: SLACoreVersion.string)
+        let replication = ReplicationReport.source(replicator, service: service)
+        routes.replication = replication
+        let listeners = try await startListeners(routes, logger)
 
         let statusLine: @Sendable (ServiceStatus) -> String = { status in
-            StatusLine.render(status, pending: try? store.pendingEntryCount(), policy: service.policy)
+            StatusLine.render(
+                status, pending: try? store.pendingEntryCount(), policy: service.policy, replication: replication?())
         }
         let policyPath = self.policy
         let shutdown = GroupShutdown()
@@ -113,8 +121,14 @@ struct Slad: ParsableCommand {
             reload: {
                 if let reloaded = PolicyFile.reload(policyPath, into: service, logger: logger) {
                     deliverer.reload(policy: reloaded)
+                    if reloaded.hq != policy.hq {
+                        logger.notice("[hq] changed in \(policyPath): replication takes it at the next restart")
+                    }
                 }
             })
+        // Replication stops before the scheduler: what the last commits write ships at the next start.
+        let replicatorService: [ServiceGroupConfiguration.ServiceConfiguration] =
+            replicator.map { [.init(service: $0)] } ?? []
         let services: [ServiceGroupConfiguration.ServiceConfiguration] =
             [
                 .init(service: signalService),
@@ -125,6 +139,7 @@ struct Slad: ParsableCommand {
                 .init(service: StopOnShutdown(name: "horizon") { horizonWatch.stop() }),
                 .init(service: HeartbeatService(service: service, statusLine: statusLine)),
             ]
+            + replicatorService
             + listeners.all.map { name, listener in
                 .init(service: StopOnShutdown(name: name) { await listener.stop() })
             }

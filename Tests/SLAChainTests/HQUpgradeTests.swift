@@ -2,6 +2,7 @@ import Foundation
 import PostgresNIO
 import SLAChain
 import SLACore
+import SLAReports
 import SLAStore
 import Testing
 

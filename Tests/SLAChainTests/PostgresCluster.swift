@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import SLAChain
+import SLAProcess
 
 /// A throw-away PostgreSQL cluster for the tests: Debian's `postgresql` binaries (`initdb`,
 /// `pg_ctl`), a temporary data directory, a free port on 127.0.0.1, its Unix socket in the same
@@ -112,28 +113,34 @@ final class PostgresCluster: Sendable {
         try run("\(bin)/pg_ctl", "-D", "\(directory)/data", "-l", "\(directory)/server.log", "-w", "-t", "60", "start")
     }
 
+    /// Runs a PostgreSQL tool (as `postgres` when root), in `/` (a directory that user may enter).
+    /// By posix_spawn and waitpid (SLAProcess), not Foundation's `Process`, whose `waitUntilExit`
+    /// was seen to miss the exit of `runuser` and hang the whole run.
     @discardableResult
     private func run(_ arguments: String...) throws -> String {
-        let process = Process()
-        let output = Pipe()
-        if asPostgres {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", "postgres", "--"] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: arguments[0])
-            process.arguments = Array(arguments.dropFirst())
+        let inRoot = ["/bin/sh", "-c", "cd / && exec \"$0\" \"$@\""] + arguments
+        let argv = asPostgres ? ["runuser", "-u", "postgres", "--"] + inRoot : inRoot
+        let child = try ChildProcess.spawn(
+            argv[0] == "runuser" ? "/usr/sbin/runuser" : argv[0], arguments: argv,
+            environment: ProcessInfo.processInfo.environment, captureErrorOutput: true, ownProcessGroup: false)
+        child.writeInputAndClose([])
+        var output: [UInt8] = []
+        if let fd = child.errorOutput {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if count < 0, errno == EINTR { continue }
+                if count <= 0 { break }
+                output += buffer[0..<count]
+            }
+            close(fd)
         }
-        process.standardOutput = output
-        process.standardError = output
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let text = String(decoding: output, as: UTF8.self)
+        let termination = child.wait()
+        guard termination == .exited(0) else {
             let log = (try? String(contentsOfFile: "\(directory)/server.log", encoding: .utf8)) ?? ""
             throw Failure(
-                description:
-                    "\(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): \(text)\n\(log)")
+                description: "\(arguments.joined(separator: " ")) failed (\(termination)): \(text)\n\(log)")
         }
         return text
     }
