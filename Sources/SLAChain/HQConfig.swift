@@ -11,27 +11,26 @@ public enum HQConfig {
         public let description: String
     }
 
-    public static func client(_ policy: HQPolicy) throws -> PostgresClient.Configuration {
-        let tls: PostgresClient.Configuration.TLS
-        switch policy.tls {
-        case .disable:
-            tls = .disable
-        case .require:
-            var configuration = TLSConfiguration.makeClientConfiguration()
+    public static func connection(_ policy: HQPolicy) throws -> PostgresConnection.Configuration {
+        var tls = PostgresConnection.Configuration.TLS.disable
+        if policy.tls == .require {
+            var settings = TLSConfiguration.makeClientConfiguration()
             if let caFile = policy.caFile {
                 do {
-                    configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
+                    settings.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
                 } catch {
                     throw Unusable(description: "cannot read HQ's CA certificate from \(caFile): \(error)")
                 }
             }
-            tls = .require(configuration)
+            do {
+                tls = .require(try NIOSSLContext(configuration: settings))
+            } catch {
+                throw Unusable(description: "TLS to HQ cannot be set up: \(error)")
+            }
         }
-        var configuration = PostgresClient.Configuration(
+        var configuration = PostgresConnection.Configuration(
             host: policy.host, port: policy.port, username: policy.user,
             password: try policy.passwordFile.map(password(at:)), database: policy.database, tls: tls)
-        // One store ships in order on one connection at a time.
-        configuration.options.maximumConnections = 2
         configuration.options.connectTimeout = .seconds(10)
         return configuration
     }

@@ -17,43 +17,70 @@ public protocol ReplicationTarget: Sendable {
     func run() async
 }
 
-/// HQ's PostgreSQL through postgres-nio's `PostgresClient` (a small pool that reconnects by
-/// itself), on the process's event loop group (NIO's singleton, which slad's listeners use too);
-/// the SQL is `HQWriter`'s.
-public struct PostgresReplicationTarget: ReplicationTarget {
-    let client: PostgresClient
-    let logger: Logger
+/// HQ's PostgreSQL on one postgres-nio connection, opened when needed and dropped after any
+/// error, so that the next call reconnects; the SQL is `HQWriter`'s. Not `PostgresClient`: its
+/// pool hides a failed connect behind its own retries (a lease waits, here 30 s, until the call
+/// times out), where the replicator wants the refusal at once, to back off and say so. One
+/// store's replicator calls one at a time: a pool would have nothing to share.
+public actor PostgresReplicationTarget: ReplicationTarget {
+    private let configuration: PostgresConnection.Configuration
+    private let eventLoopGroup: any EventLoopGroup
+    private let logger: Logger
+    private var connection: PostgresConnection?
+    private var connections = 0
 
     public init(
         policy: HQPolicy, eventLoopGroup: any EventLoopGroup = PostgresClient.defaultEventLoopGroup, logger: Logger
     ) throws {
-        self.init(configuration: try HQConfig.client(policy), eventLoopGroup: eventLoopGroup, logger: logger)
+        self.init(configuration: try HQConfig.connection(policy), eventLoopGroup: eventLoopGroup, logger: logger)
     }
 
+    /// On the process's event loop group (NIO's singleton, which slad's listeners use too).
     public init(
-        configuration: PostgresClient.Configuration,
+        configuration: PostgresConnection.Configuration,
         eventLoopGroup: any EventLoopGroup = PostgresClient.defaultEventLoopGroup, logger: Logger
     ) {
-        // The pool's own reconnect attempts stay out of the journal: the replicator logs an
-        // outage once.
-        var background = logger
-        background.logLevel = .critical
-        client = PostgresClient(
-            configuration: configuration, eventLoopGroup: eventLoopGroup, backgroundLogger: background)
-        self.logger = logger
+        self.configuration = configuration
+        self.eventLoopGroup = eventLoopGroup
+        // postgres-nio's own lines stay out of the journal: the replicator logs an outage once.
+        var quiet = logger
+        quiet.logLevel = .critical
+        self.logger = quiet
     }
 
     public func lastSeq(store: String) async throws -> Int64 {
-        try await client.withConnection { connection in try await HQWriter.lastSeq(store: store, on: connection) }
+        try await using { connection in try await HQWriter.lastSeq(store: store, on: connection, logger: self.logger) }
     }
 
     public func apply(store: String, changes: [OutboxChange]) async throws -> Int64 {
-        try await client.withConnection { connection in
-            try await HQWriter.apply(store: store, changes: changes, on: connection)
+        try await using { connection in
+            try await HQWriter.apply(store: store, changes: changes, on: connection, logger: self.logger)
         }
     }
 
+    /// Until cancelled; then the connection is closed.
     public func run() async {
-        await client.run()
+        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+        try? await connection?.close()
+        connection = nil
+    }
+
+    private func using(_ body: (PostgresConnection) async throws -> Int64) async throws -> Int64 {
+        let open: PostgresConnection
+        if let connection, !connection.isClosed {
+            open = connection
+        } else {
+            connections += 1
+            open = try await PostgresConnection.connect(
+                on: eventLoopGroup.next(), configuration: configuration, id: connections, logger: logger)
+            connection = open
+        }
+        do {
+            return try await body(open)
+        } catch {
+            connection = nil
+            try? await open.close()
+            throw error
+        }
     }
 }
