@@ -108,11 +108,24 @@ let package = Package(
             name: "SLASystemd",
             dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]
         ),
+        // The managers' web console on the TCP listener: server-rendered pages (swift-mustache) over
+        // the service and the store, signed in through SLAAuth's users and sessions.
+        .target(
+            name: "SLAConsole",
+            dependencies: [
+                "SLACore", "SLAStore", "SLAScheduler", "SLAServer", "SLAReports", "SLAAPI", "SLAMessageIDs", "SLAAuth",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "slad",
             dependencies: [
                 "SLACore", "SLAStore", "SLAScheduler", "SLAServer", "SLASystemd", "SLADelivery", "SLAPolicyFile",
-                "SLAMessageIDs", "SLAMetrics",
+                "SLAMessageIDs", "SLAMetrics", "SLAConsole",
                 // Replication to HQ (chain-store): the replicator and health's view of it.
                 "SLAChain", "SLAAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -171,6 +184,9 @@ let package = Package(
             exclude: ["Golden"]),
         .testTarget(name: "SLAMetricsTests", dependencies: ["SLAMetrics"]),
         .testTarget(
+            name: "SLAConsoleTests",
+            dependencies: ["SLAConsole", "SLAAuth", "SLAServer", "SLAScheduler", "SLAStore", "SLAReports", "SLACore"]),
+        .testTarget(
             name: "SLASystemdTests", dependencies: ["SLASystemd", .product(name: "Logging", package: "swift-log")]),
         // The chain's HQ side: PostgreSQL schema and migrations, the writer that applies a store's
         // outbox idempotently, store roles, and HQ's reads (report, stores, HQ-tier entries).
@@ -206,3 +222,36 @@ let package = Package(
             ]),
     ]
 )
+
+// Accounts, roles, store scope, API tokens and TLS (issue 16), appended in one block so that
+// other branches' edits above merge cleanly: SLAAuth is the identity layer (pure: SLACore and
+// swift-crypto); the store keeps users, the server authenticates and serves TLS (swift-nio-ssl),
+// slactl reaches a remote slad over HTTPS (AsyncHTTPClient, already linked for delivery).
+package.targets.append(contentsOf: [
+    .target(
+        name: "SLAAuth",
+        dependencies: [
+            "SLACore", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
+    .testTarget(name: "SLAAuthTests", dependencies: ["SLAAuth", "SLACore", "SLAStore"]),
+])
+for target in package.targets {
+    switch target.name {
+    case "SLAStore", "slad", "SLAServerTests":
+        target.dependencies.append("SLAAuth")
+    case "SLAServer":
+        target.dependencies += [
+            "SLAAuth", "SLAMessageIDs", .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]
+    case "slactl":
+        target.dependencies += [
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]
+    default:
+        break
+    }
+}

@@ -16,6 +16,8 @@ struct SlaCtl: ParsableCommand {
             AckCommand.self, ExportCommand.self, ReportCommand.self, HealthCommand.self, PolicyCommand.self,
             DeadlineCommand.self, CalendarCommand.self, SimulateCommand.self,
             HQCommand.self,
+            // Accounts and access (issue 16).
+            UserCommand.self,
         ]
     )
 

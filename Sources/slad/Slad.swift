@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import SLAAPI
 import SLAChain
+import SLAConsole
 import SLACore
 import SLADelivery
 import SLAMessageIDs
@@ -39,6 +40,11 @@ struct Slad: ParsableCommand {
     @Option(help: "Seconds before a connection that sends nothing is closed.") var idleTimeout = 30
     @Flag(help: .hidden) var checkPolicyStdin = false
     @Flag(help: .hidden) var benchNoPersist = false
+    // TLS on the TCP listener (issue 16): plain TCP only on loopback, when asked for.
+    @Option(help: "The TCP listener's certificate chain (PEM); re-read on SIGHUP.") var tlsCert: String?
+    @Option(help: "The TCP listener's private key (PEM); re-read on SIGHUP.") var tlsKey: String?
+    @Flag(help: "Serve --listen without TLS: only on a loopback address, behind a TLS reverse proxy.")
+    var insecurePlainTcp = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
     @Option(help: "Where logs go: auto (the journal under systemd, else stderr), journal, stderr.")
     var logTarget = "auto"
@@ -49,6 +55,9 @@ struct Slad: ParsableCommand {
         }
         if let listen, TCPAddress(listen) == nil {
             throw ValidationError("--listen must be HOST:PORT, such as 0.0.0.0:8470")
+        }
+        if (tlsCert == nil) != (tlsKey == nil) {
+            throw ValidationError("--tls-cert and --tls-key go together")
         }
         if let metricsListen, TCPAddress(metrics: metricsListen) == nil {
             throw ValidationError("--metrics-listen must be PORT or HOST:PORT, such as 9470 or 127.0.0.1:9470")
@@ -104,16 +113,21 @@ struct Slad: ParsableCommand {
         retention.start()
         let horizonWatch = HorizonWatch(service: service, logger: logger)
         horizonWatch.start()
-        var routes = Routes(service: service, version: SLACoreVersion.string)
+        let authenticator = Authenticator(store: store, legacyToken: try tcpLegacyToken(logger), logger: logger)
+        var routes = Routes(
+            service: service, version: SLACoreVersion.string, logger: logger, authenticator: authenticator)
         let replication = ReplicationReport.source(replicator, service: service)
         routes.replication = replication
-        let listeners = try await startListeners(routes, logger)
+        let accounts = AuthenticatorAccounts(authenticator: authenticator, store: store)
+        let console = Console(service: service, accounts: accounts, logger: logger)
+        let listeners = try await startListeners(routes, authenticator: authenticator, console: console, logger)
 
         let statusLine: @Sendable (ServiceStatus) -> String = { status in
             StatusLine.render(
                 status, pending: try? store.pendingEntryCount(), policy: service.policy, replication: replication?())
         }
         let policyPath = self.policy
+        let tls = listeners.tls
         let shutdown = GroupShutdown()
         let signalService = SignalService(
             signals: signals, group: shutdown, logger: logger,
@@ -125,6 +139,7 @@ struct Slad: ParsableCommand {
                         logger.notice("[hq] changed in \(policyPath): replication takes it at the next restart")
                     }
                 }
+                tls?.reload(logger: logger)
             })
         // Replication stops before the scheduler: what the last commits write ships at the next start.
         let replicatorService: [ServiceGroupConfiguration.ServiceConfiguration] =
