@@ -5,6 +5,7 @@ import SLACore
 import SLAMessageIDs
 import SLAScheduler
 import SLAStore
+import SLASystemd
 
 /// `[hq]` (issue 19): the outbox turned on (with the store's history enqueued the first time) and
 /// the replicator made; without it the outbox is off and nothing is made.
@@ -19,6 +20,8 @@ extension Slad {
             return nil
         }
         let backfill: Int
+        // The first start with [hq] enqueues the store's history: a large store takes a while.
+        SystemdNotify.extendTimeout(seconds: 300)
         do {
             backfill = try store.enableOutbox(storeID: hq.storeID, at: SystemClock().now())
         } catch {
