@@ -164,13 +164,15 @@ public final class Replicator: Service, Sendable {
         run.failures += 1
         run.shipped = nil
         let now = clock.now()
+        // PostgresNIO's own descriptions hide the server's message and the TLS failure.
+        let reason = HQError.describe(error)
         if run.outage == nil {
             run.outage = (now, 0)
             logger.warning(
-                "replication to HQ \(settings.hq) as store \(settings.storeID) failing: \(error); retrying with backoff, the store keeps working and its changes wait in the outbox",
-                metadata: ["message_id": "\(MessageID.replicationFailing)", "sla_hq_error": "\(error)"])
+                "replication to HQ \(settings.hq) as store \(settings.storeID) failing: \(reason); retrying with backoff, the store keeps working and its changes wait in the outbox",
+                metadata: ["message_id": "\(MessageID.replicationFailing)", "sla_hq_error": "\(reason)"])
         }
-        status.failing("\(error)", since: run.outage?.since ?? now)
+        status.failing(reason, since: run.outage?.since ?? now)
         try? await Task.sleep(for: settings.backoff.delay(after: run.failures))
     }
 
