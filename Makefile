@@ -119,7 +119,7 @@ install-files:
 	sed -e 's|/usr/local/share/doc/slad|$(DOCDIR)|g' systemd/slad-report.timer > $(DESTDIR)$(UNITDIR)/slad-report.timer
 	install -Dm644 systemd/slad-network.conf $(DESTDIR)$(DOCDIR)/examples/slad-network.conf
 	install -Dm644 README.md $(DESTDIR)$(DOCDIR)/README.md
-	install -m644 docs/channels*.md $(DESTDIR)$(DOCDIR)/
+	install -m644 docs/channels*.md docs/access.md $(DESTDIR)$(DOCDIR)/
 	install -Dm644 config/policy.toml $(DESTDIR)$(DOCDIR)/policy.toml.default
 	@if [ -e $(DESTDIR)/etc/slad/policy.toml ]; then echo "kept the existing /etc/slad/policy.toml"; \
 	else install -Dm644 config/policy.toml $(DESTDIR)/etc/slad/policy.toml; fi

@@ -202,7 +202,8 @@ public struct SimulatedStore: Sendable {
         let policy = engine.policy
         let categories = policy.categories
         let channels = policy.channels
-        let category: String? = categories.isEmpty ? nil : categories[Int(random.next() % UInt64(categories.count))]
+        let category: String? =
+            categories.isEmpty ? nil : categories[Int(random.next() % UInt64(categories.count))]
         let channel: String? = channels.isEmpty ? nil : channels[Int(random.next() % UInt64(channels.count))]
         let amount: Double? = kind == "hard-complaint" ? Double(random.next() % 5000) : nil
         let opening = CaseOpening(
@@ -214,7 +215,7 @@ public struct SimulatedStore: Sendable {
         var commits = [
             Commit(
                 at: openedAt, order: order, snapshot: record, event: ("opened", openedAt),
-                escalations: opened.1.compactMap(\.escalation))
+                escalations: opened.1.compactMap { $0.escalation })
         ]
         var at = openedAt
         for step in Self.scripts[kind] ?? [] {
@@ -229,7 +230,7 @@ public struct SimulatedStore: Sendable {
             commits.append(
                 Commit(
                     at: at, order: order, snapshot: record, event: (step.event, at),
-                    escalations: written.compactMap(\.escalation)))
+                    escalations: written.compactMap { $0.escalation }))
         }
         fire(&record, until: end, commits: &commits, order: &order)
         return commits
@@ -242,7 +243,7 @@ public struct SimulatedStore: Sendable {
             order += 1
             commits.append(
                 Commit(
-                    at: due, order: order, snapshot: record, event: nil, escalations: effects.compactMap(\.escalation)))
+                    at: due, order: order, snapshot: record, event: nil, escalations: effects.compactMap { $0.escalation }))
             if effects.isEmpty && record.nextDue == due { break }  // nothing moves: do not spin
         }
     }

@@ -70,7 +70,7 @@ extension Pages {
         let time = ConsoleTime(policy: policy, language: frame.language)
         let engine = Engine(policy: policy)
         let clocks: [[String: Any]] = record.clocks.sorted { $0.name < $1.name }.map { clock in
-            var left = ""
+            var left = "–"
             var risk = "none"
             if let millis = clock.millisLeft(at: now) {
                 left =
@@ -86,9 +86,9 @@ extension Pages {
             return [
                 "title": titles.clock(clock.name), "status": frame.phrase(phrase(of: clock.status)), "risk": risk,
                 "target": policy.clock(named: clock.name)?.target.description ?? "",
-                "deadline": clock.deadline.map(time.format) ?? "", "left": left,
+                "deadline": clock.deadline.map(time.format) ?? "–", "left": left,
                 "told": clock.escalatedTier.flatMap { $0 < policy.tiers.count ? titles.tier(policy.tiers[$0].id) : nil }
-                    ?? "",
+                    ?? "–",
             ]
         }
         let timeline: [[String: Any]] = Timeline.items(

@@ -1,5 +1,6 @@
 import SLAAuth
 import SLACore
+import SLAServer
 
 /// Signing in and out, and the two things a stranger may fetch: the language switch and the
 /// static files.
@@ -16,7 +17,7 @@ extension Console {
     func signIn(_ request: ConsoleRequest) async throws -> ConsoleResponse {
         guard let form = request.form else { throw ConsoleRefusal(.badRequest, .errorBadRequest) }
         guard let expected = request.cookies[Cookies.signIn], Tokens.equal(form["csrf"], expected) else {
-            logger.warning("console: a sign-in without its form's token was refused (from \(request.clientAddress))")
+            AuditLog(logger: logger).refused("console: a sign-in without its form's token", peer: request.clientAddress)
             throw ConsoleRefusal(.forbidden, .errorCSRF)
         }
         let name = (form["name"] ?? "").trimmingSpaces

@@ -95,7 +95,9 @@ public struct Console: Sendable {
             // browser post, but cannot read the token.
             guard let form = request.form else { throw ConsoleRefusal(.badRequest, .errorBadRequest) }
             guard Tokens.equal(form["csrf"], session.csrf) else {
-                logger.warning("console: a POST to \(request.path) without the session's CSRF token was refused")
+                AuditLog(logger: logger).refused(
+                    "console: a POST to \(request.path) by \(session.principal.actor(claimed: nil)) without the "
+                        + "session's CSRF token", peer: request.clientAddress)
                 throw ConsoleRefusal(.forbidden, .errorCSRF)
             }
         }

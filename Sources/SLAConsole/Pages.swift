@@ -63,11 +63,20 @@ public enum Pages {
             context["csrf"] = session.csrf
             context["user"] =
                 [
-                    "name": session.principal.name, "role": session.principal.role.rawValue,
+                    "name": session.principal.name, "role": frame.phrase(Self.phrase(of: session.principal.role)),
                     "navBoard": section == .board, "navQueue": section == .queue, "navReports": section == .reports,
                 ] as [String: Any]
         }
         return library.render(context, withTemplate: template) ?? ""
+    }
+
+    static func phrase(of role: Role) -> Phrase {
+        switch role {
+        case .staff: return .roleStaff
+        case .manager: return .roleManager
+        case .hq: return .roleHQ
+        case .admin: return .roleAdmin
+        }
     }
 
     /// A page that only says `message` (a refusal, something missing).

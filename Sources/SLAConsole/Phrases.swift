@@ -19,6 +19,7 @@ public enum Phrase: String, Sendable, CaseIterable {
     case reportsTitle, reportsIntro, reportsMonth, reportsShow, reportsAllStores, reportsNoRight
     case errorForbidden, errorCSRF, errorNotFound, errorBadRequest, errorUnavailable, errorTooLarge
     case backToBoard
+    case roleStaff, roleManager, roleHQ, roleAdmin
 }
 
 extension Phrase {
@@ -71,6 +72,7 @@ extension Phrase {
         .errorUnavailable: "slad cannot do this right now. Try again in a moment.",
         .errorTooLarge: "The form is too large.",
         .backToBoard: "Back to the board",
+        .roleStaff: "staff", .roleManager: "manager", .roleHQ: "HQ", .roleAdmin: "admin",
     ]
 
     static let chinese: [Phrase: String] = [
@@ -115,5 +117,6 @@ extension Phrase {
         .errorUnavailable: "slad 暂时无法完成此操作，请稍后再试。",
         .errorTooLarge: "表单过大。",
         .backToBoard: "返回看板",
+        .roleStaff: "员工", .roleManager: "店长", .roleHQ: "总部", .roleAdmin: "管理员",
     ]
 }

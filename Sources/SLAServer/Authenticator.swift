@@ -64,6 +64,11 @@ public final class Authenticator: Sendable {
         self.hasher = hasher
         self.signInGuard = signInGuard
         audit = AuditLog(logger: logger)
+        if UserNamespace.restricted {
+            logger.info(
+                "only root and slad's own uid are visible in slad's user namespace (PrivateUsers=yes): every member of group slad is an admin on the socket, and uid mappings (user add --uid) need PrivateUsers=no"
+            )
+        }
     }
 
     public func authenticate(_ head: HTTPRequestHead, caller: Caller) -> Outcome {
@@ -92,6 +97,10 @@ public final class Authenticator: Sendable {
         }
         if peer.uid == 0 || peer.uid == daemonUID || peer.inOperatorGroup {
             return .admit(.operator(peer.description))
+        }
+        if UserNamespace.hides(peer.uid) {
+            // Only the socket's mode (group slad) let it in: see `UserNamespace`.
+            return .admit(.operator("uid \(peer.uid) (not visible to slad: PrivateUsers)"))
         }
         return refuseUID(peer, why: "is neither root nor in group slad, nor mapped to a user")
     }

@@ -377,13 +377,13 @@ public struct Routes: Sendable {
                 let entry = try await readers.runIfActive { try read { try service.store.entry(id: id) } }
                 guard let entry, principal.sees(store: entry.store) else { throw Self.unknownEntry(id) }
                 let result = await withCheckedContinuation { done in
-                    service.acknowledge(entry: id, by: actor) { done.resume(returning: $0) }
+                    service.acknowledge(entry: id, by: actor, note: body.note) { done.resume(returning: $0) }
                 }
                 return try answer(result)
             }
             return
         }
-        service.acknowledge(entry: id, by: actor) { result in
+        service.acknowledge(entry: id, by: actor, note: body.note) { result in
             respond.onLoop { try answer(result) }
         }
     }

@@ -185,9 +185,10 @@ struct AckCommand: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The entry id.") var id: Int64
     @Option(help: "Who acknowledges (default: $USER).") var actor: String?
+    @Option(help: "A note kept with the acknowledgement (shown in the console and the API).") var note: String?
 
     func run() throws {
-        let request = AcknowledgeRequest(actor: actor ?? currentUser())
+        let request = AcknowledgeRequest(actor: actor ?? currentUser(), note: note)
         if let entry = try connection.call(
             "POST", "/v1/escalations/\(id)/ack", sending: request, answer: EntryView.self)
         {

@@ -97,4 +97,48 @@ import Testing
             policy: Self.policy, period: period, store: s01Store, now: now, on: hq.admin)
         #expect(again.render(.json) == own.render(.json))
     }
+
+    /// The same through a real store: the simulated month committed to slad's SQLite store with
+    /// its outbox on, the outbox shipped to HQ as the replicator ships it, and the store's report
+    /// computed from its own reads, as `GET /v1/reports` computes it.
+    @Test func aRealStoresOutboxAtHQReadsAsItsOwnReport() async throws {
+        let hq = try await ChainFixture.make()
+        defer { Task { await hq.close() } }
+        let storeID = hq.store("S05")
+        _ = try await HQRoles.addStore(storeID, password: "secret-s05", on: hq.admin)
+        let period = try ReportPeriod.month("2026-10", in: Self.policy.storeCalendar!)
+        let now = period.to.adding(seconds: 2 * 86_400)
+        let directory = NSTemporaryDirectory() + "slad-chain-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try Store(directory: directory)
+        try store.enableOutbox(storeID: storeID, at: period.from)
+        let simulated = SimulatedStore(storeID: storeID, policy: Self.policy, seed: 11, casesPerDay: 8)
+        for batch in simulated.batches(
+            from: period.from.adding(seconds: -2 * 86_400), to: period.to.adding(seconds: 86_400), end: now)
+        {
+            try store.commit(batch)
+        }
+        // The replicator's loop: from HQ's last seq, batches of 500, until nothing is left.
+        var shipped = try await HQWriter.lastSeq(store: storeID, on: hq.admin)
+        while case let changes = try store.outbox(after: shipped, limit: 500), !changes.isEmpty {
+            shipped = try await HQWriter.apply(store: storeID, changes: changes, on: hq.admin)
+        }
+        #expect(shipped == (try store.outboxBacklog().lastSeq))
+
+        let cases = try store.cases(openedFrom: period.from, to: period.to, store: storeID)
+        let entries = try store.entries(ofCases: cases.map(\.id))
+        #expect(cases.count > 150 && entries.count > 50, "a month of a store: \(cases.count) cases")
+        #expect(entries.contains { $0.state == .acknowledged })
+        let own = ComplianceReport(
+            policy: Self.policy, period: period, store: storeID, cases: cases, escalations: entries.map(\.escalation),
+            now: now)
+        let atHQ = try await HQReport.make(policy: Self.policy, period: period, store: storeID, now: now, on: hq.admin)
+        #expect(atHQ.render(.json) == own.render(.json))
+        #expect(atHQ.render(.table) == own.render(.table))
+        // HQ holds exactly the store's rows.
+        let all = try store.cases(openedFrom: Instant(millis: 0), to: Instant(millis: Int64.max / 2), store: storeID)
+        #expect(try await hq.count("hq_cases") == all.count)
+        #expect(try await hq.count("hq_changes") == Int(shipped))
+    }
 }

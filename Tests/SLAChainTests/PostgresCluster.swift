@@ -113,34 +113,36 @@ final class PostgresCluster: Sendable {
         try run("\(bin)/pg_ctl", "-D", "\(directory)/data", "-l", "\(directory)/server.log", "-w", "-t", "60", "start")
     }
 
-    /// Runs a PostgreSQL tool (as `postgres` when root), in `/` (a directory that user may enter).
-    /// By posix_spawn and waitpid (SLAProcess), not Foundation's `Process`, whose `waitUntilExit`
-    /// was seen to miss the exit of `runuser` and hang the whole run.
+    /// Runs a command to its end (posix_spawn and waitpid: Foundation's Process waits for its
+    /// descriptors to close, and `pg_ctl start` leaves the server holding them). What it wrote to
+    /// standard error is read after it ended, without waiting for the server's copy to close.
     @discardableResult
     private func run(_ arguments: String...) throws -> String {
-        let inRoot = ["/bin/sh", "-c", "cd / && exec \"$0\" \"$@\""] + arguments
-        let argv = asPostgres ? ["runuser", "-u", "postgres", "--"] + inRoot : inRoot
-        let child = try ChildProcess.spawn(
-            argv[0] == "runuser" ? "/usr/sbin/runuser" : argv[0], arguments: argv,
-            environment: ProcessInfo.processInfo.environment, captureErrorOutput: true, ownProcessGroup: false)
+        let argv = asPostgres ? ["/usr/sbin/runuser", "-u", "postgres", "--"] + arguments : arguments
+        let child: ChildProcess
+        do {
+            child = try ChildProcess.spawn(
+                argv[0], arguments: argv, environment: ProcessInfo.processInfo.environment, captureErrorOutput: true,
+                ownProcessGroup: false)
+        } catch {
+            throw Failure(description: "\(argv[0]): \(error)")
+        }
         child.writeInputAndClose([])
-        var output: [UInt8] = []
+        let termination = child.wait()
+        var text = ""
         if let fd = child.errorOutput {
-            var buffer = [UInt8](repeating: 0, count: 4096)
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            var buffer = [UInt8](repeating: 0, count: 65_536)
             while true {
-                let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-                if count < 0, errno == EINTR { continue }
-                if count <= 0 { break }
-                output += buffer[0..<count]
+                let count = read(fd, &buffer, buffer.count)
+                guard count > 0 else { break }
+                text += String(decoding: buffer[..<count], as: UTF8.self)
             }
             close(fd)
         }
-        let text = String(decoding: output, as: UTF8.self)
-        let termination = child.wait()
         guard termination == .exited(0) else {
             let log = (try? String(contentsOfFile: "\(directory)/server.log", encoding: .utf8)) ?? ""
-            throw Failure(
-                description: "\(arguments.joined(separator: " ")) failed (\(termination)): \(text)\n\(log)")
+            throw Failure(description: "\(arguments.joined(separator: " ")) failed (\(termination)): \(text)\n\(log)")
         }
         return text
     }

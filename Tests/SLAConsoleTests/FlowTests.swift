@@ -235,6 +235,24 @@ import Testing
         #expect(page.body.contains("calling the customer") && page.body.contains("Acknowledged"))
     }
 
+    @Test func hqSeesEveryStoresReportAndAManagerOnlyTheirs() async throws {
+        _ = try await open("slow", store: "S01")
+        _ = try await open("slow", store: "S02")
+        var hq = Browser()
+        _ = await signIn("hana", browser: &hq)
+        let all = await console.respond(to: .reports, request("GET", "/console/reports", browser: hq))
+        #expect(all.status == .ok && all.body.contains("All stores") && all.body.contains("id=\"report\""))
+        #expect(all.body.contains("<option value=\"S02\">") && all.body.contains("Complaint handling report"))
+        var manager = Browser()
+        _ = await signIn("amy", browser: &manager)
+        let own = await console.respond(to: .reports, request("GET", "/console/reports", browser: manager))
+        #expect(own.status == .ok && own.body.contains("store S01") && !own.body.contains("S02"))
+        var staff = Browser()
+        _ = await signIn("sam", browser: &staff)
+        let refused = await console.respond(to: .reports, request("GET", "/console/reports", browser: staff))
+        #expect(refused.status == .forbidden)
+    }
+
     @Test func everyAnswerCarriesTheSecurityHeaders() async {
         let answers = [
             await console.respond(to: .signInPage, request("GET", "/console/signin", browser: Browser())),

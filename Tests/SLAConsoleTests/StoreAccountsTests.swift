@@ -89,6 +89,18 @@ import Testing
         #expect(await signIn("amy", "right-password-1").status == .tooManyRequests)
     }
 
+    @Test func disablingAUserEndsTheirConsoleSessionAtOnce() async throws {
+        let cookie = try #require(Self.sessionCookie(await signIn("amy", "right-password-1")))
+        let before = await console.respond(
+            to: .board, ConsoleRequest(method: "GET", path: "/console/", cookies: [Cookies.session: cookie]))
+        #expect(before.status == .ok)
+        _ = try service.store.setDisabled(true, name: "amy", now: SystemClock().now())
+        let after = await console.respond(
+            to: .board, ConsoleRequest(method: "GET", path: "/console/", cookies: [Cookies.session: cookie]))
+        #expect(after.status == .seeOther && after.header("location") == "/console/signin")
+        #expect(await signIn("amy", "right-password-1").status == .unauthorized)
+    }
+
     @Test func staffCannotAcknowledge() async throws {
         let cookie = try #require(Self.sessionCookie(await signIn("sam", "right-password-1")))
         let session = try #require(try accounts.session(cookie: cookie, now: SystemClock().now()))

@@ -239,9 +239,14 @@ check_eq "slactl --url without --cacert does not trust the test certificate (exi
 if command -v setpriv >/dev/null && [[ $(id -u) == 0 ]]; then
     chmod 711 "$TEST_TMP" "$SLAD_DIR"
     chmod 666 "$SLAD_SOCK"
+    # as_nobody PATH: the status, as uid 65534 (nobody); the body goes to $TEST_TMP/nobody.out
+    # (written by this shell: nobody may not write in $TEST_TMP).
     as_nobody() {
-        setpriv --reuid=65534 --regid=65534 --clear-groups \
-            curl -s -o "$TEST_TMP/nobody.out" -w '%{http_code}' --unix-socket "$SLAD_SOCK" "http://slad$1" 2>/dev/null || true
+        local answer
+        answer=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+            curl -s -w '\n%{http_code}' --unix-socket "$SLAD_SOCK" "http://slad$1" 2>/dev/null || true)
+        printf '%s' "${answer%$'\n'*}" >"$TEST_TMP/nobody.out"
+        printf '%s' "${answer##*$'\n'}"
     }
     check_eq "an unmapped uid outside group slad is refused on the socket: 403" 403 "$(as_nobody /v1/cases)"
     check_contains "... saying how to map it" "slactl user add NAME --uid 65534" "$(cat "$TEST_TMP/nobody.out")"

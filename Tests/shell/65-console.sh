@@ -102,6 +102,15 @@ page POST "/console/queue/${ENTRY:-1}/ack" -b "$TEST_TMP/sam" --data-urlencode "
 check_eq "a POST by staff to Acknowledge is refused (403)" "403" "$STATUS"
 check_eq "... and the entry stays unacknowledged" "" "$(sql "SELECT acked_by FROM escalations WHERE id = ${ENTRY:-1}")"
 
+# ---- The note of an acknowledgement made through the API shows in the console too.
+OTHER=$(sql "SELECT id FROM escalations WHERE state != 'acknowledged' AND store = 'S01' ORDER BY id LIMIT 1")
+"$SLACTL" ack "$OTHER" --note 'on it <b>now</b>' >/dev/null
+req GET "/v1/escalations?state=acknowledged&limit=1000"
+check_eq "slactl ack --note keeps the note (ack_note)" "on it <b>now</b>" \
+    "$(jget "$BODY" "[e.get('ack_note') for e in d['entries'] if e['id'] == ${OTHER:-0}][0]")"
+page GET "/console/queue?state=acknowledged" -b "$TEST_TMP/sam"
+check_contains "the console shows it, escaped" "on it &lt;b&gt;now&lt;/b&gt;" "$BODY"
+
 # ---- Brute force through the sign-in form: refused, then throttled (429 with Retry-After).
 statuses=""
 for _ in 1 2 3 4 5 6 7; do statuses+=" $(sign_in amy wrong-password "$TEST_TMP/guess")"; done

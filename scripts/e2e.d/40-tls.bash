@@ -29,7 +29,7 @@ ct sh -c "cat > /etc/systemd/system/slad.service.d/tls.conf" << DROPIN
 PrivateNetwork=no
 RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
 IPAddressAllow=localhost
-Environment=SLAD_ARGS=--listen=127.0.0.1:$TLS_PORT --tls-cert=/etc/slad/tls/slad.pem --tls-key=/etc/slad/tls/slad.key
+Environment="SLAD_ARGS=--listen=127.0.0.1:$TLS_PORT --tls-cert=/etc/slad/tls/slad.pem --tls-key=/etc/slad/tls/slad.key"
 DROPIN
 ct systemctl daemon-reload
 ct systemctl restart slad || true
