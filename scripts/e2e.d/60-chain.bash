@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # A store in the chain under the shipped unit (issue 19): a PostgreSQL cluster on the host's
 # loopback (the container shares the host's network), HQ migrated and the store's role added
 # with the container's slactl, [hq] in the policy, and a drop-in that lets slad reach 127.0.0.1
@@ -26,7 +27,11 @@ chain_e2e() {
         runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast -w stop > /dev/null 2>&1 || true
         rm -rf "$pg_dir"
     }
-    psql -X -q -h "$pg_dir" -p "$pg_port" -U postgres -d postgres -c "CREATE DATABASE chain" > /dev/null
+    if ! psql -X -q -h "$pg_dir" -p "$pg_port" -U postgres -d postgres -c "CREATE DATABASE chain" > /dev/null; then
+        fail "HQ's database is created on the host's cluster"
+        chain_stop
+        return
+    fi
     local url="postgres://postgres@127.0.0.1:$pg_port/chain"
     cp "$pg_password" "$WORK/chain-admin-password"
     chmod 644 "$WORK/chain-admin-password"
