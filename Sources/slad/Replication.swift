@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import SLAAPI
 import SLAChain
 import SLACore
@@ -6,6 +7,7 @@ import SLAMessageIDs
 import SLAScheduler
 import SLAStore
 import SLASystemd
+import ServiceLifecycle
 
 /// `[hq]` (issue 19): the outbox turned on (with the store's history enqueued the first time) and
 /// the replicator made; without it the outbox is off and nothing is made.
@@ -48,12 +50,6 @@ extension Slad {
 
 /// Replication as health, the status line and /metrics show it.
 enum ReplicationReport {
-    /// What health, the status line and /metrics call for the view; nil while `[hq]` is off.
-    static func source(_ replicator: Replicator?, service: SLAService) -> (@Sendable () -> ReplicationView?)? {
-        guard let replicator else { return nil }
-        return { view(replicator, store: service.store, policy: service.policy, now: SystemClock().now()) }
-    }
-
     static func view(_ replicator: Replicator, store: Store, policy: Policy, now: Instant) -> ReplicationView {
         let status = replicator.status.read()
         let settings = replicator.settings
@@ -85,5 +81,55 @@ enum ReplicationReport {
         case "starting": return "HQ: connecting, \(behind)"
         default: return "HQ: \(behind)"
         }
+    }
+}
+
+/// The replicator of the policy's current `[hq]` (nil while off), run as a service of slad's group
+/// and swapped when a reload changes `[hq]`: the old one is cancelled (a batch on its way is
+/// abandoned, safely: the next asks HQ where the store stands) and the new one started.
+final class ReplicationSwitch: Service, Sendable {
+    private struct Current {
+        var hq: HQPolicy?
+        var replicator: Replicator?
+        var task: Task<Void, Never>?
+        var running = false
+    }
+
+    private let current: NIOLockedValueBox<Current>
+
+    init(hq: HQPolicy?, replicator: Replicator?) {
+        current = NIOLockedValueBox(Current(hq: hq, replicator: replicator))
+    }
+
+    var hq: HQPolicy? { current.withLockedValue { $0.hq } }
+    var replicator: Replicator? { current.withLockedValue { $0.replicator } }
+
+    func replace(hq: HQPolicy?, with replicator: Replicator?) {
+        current.withLockedValue { current in
+            current.task?.cancel()
+            current.hq = hq
+            current.replicator = replicator
+            current.task = current.running ? Self.start(replicator) : nil
+        }
+    }
+
+    func run() async throws {
+        current.withLockedValue { current in
+            current.running = true
+            current.task = Self.start(current.replicator)
+        }
+        try? await gracefulShutdown()
+        let last = current.withLockedValue { current in
+            current.running = false
+            defer { current.task = nil }
+            return current.task
+        }
+        last?.cancel()
+        await last?.value
+    }
+
+    private static func start(_ replicator: Replicator?) -> Task<Void, Never>? {
+        guard let replicator else { return nil }
+        return Task { try? await replicator.run() }
     }
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A store in the chain (issue 19), against a real PostgreSQL started here: the real slad ships its
-# outbox to HQ. (a) A month of cases entered before [hq] was set (the backfill) and more after:
+# outbox to HQ. (a) A month of cases entered before [hq] was set, then [hq] added by a reload (the
+# backfill) and more cases after:
 # HQ's cases equal the store's, row for row (ids, status, next due, each clock's state), and so do
 # the events and queue entries. (b) PostgreSQL stopped for CHAIN_OUTAGE_S (60) seconds while a
 # client keeps recording events: no write refused, health says failing, then the backlog drains
@@ -154,10 +155,11 @@ check_eq "without [hq] the outbox stays empty" 0 "$(sql 'SELECT count(*) FROM ou
 for id in $(sql "SELECT id FROM escalations WHERE tier = 'hq' ORDER BY id LIMIT 20"); do
     req POST "/v1/escalations/$id/ack" '{"actor":"amy"}'
 done
-stop_slad
-
-start_slad "$STATE" "$POLICY"
-check_contains "the first start with [hq] enqueues the store's history" "the store's history first" "$(cat "$SLAD_LOG")"
+# [hq] added and slad reloaded: the outbox turns on with the store's history, the replicator starts.
+cp "$POLICY" "$PLAIN"
+kill -HUP "$SLAD_PID"
+check "a reload that adds [hq] enqueues the store's history" \
+    wait_until 10 grep -q "the store's history first" "$SLAD_LOG"
 for i in $(seq 1 20); do
     req POST /v1/cases '{"kind":"fast","store":"S01"}'
 done
