@@ -44,7 +44,8 @@ public struct JournalLogHandler: LogHandler {
         level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
         file: String, function: String, line: UInt
     ) {
-        let fields = self.metadata.merging(explicit ?? [:]) { _, new in new }
+        // The handler's own metadata is usually empty: no merge (a dictionary rebuilt per line).
+        let fields = self.metadata.isEmpty ? explicit ?? [:] : self.metadata.merging(explicit ?? [:]) { _, new in new }
         switch target {
         case .journal:
             var entries = [
