@@ -91,7 +91,7 @@ extension Store {
     public func unroutedEntries(limit: Int) throws -> [QueueEntry] {
         try read { db in
             let sql = "SELECT \(Store.entryColumns) FROM escalations WHERE routed = 0 ORDER BY id LIMIT \(limit)"
-            return try Row.fetchAll(db, sql: sql).map(Store.entry)
+            return try Row.fetchAll(db, sql: sql).map(Store.entryByPosition)
         }
     }
 
@@ -130,7 +130,7 @@ extension Store {
                     ORDER BY d.next_attempt_at LIMIT \(limit)
                     """, arguments: StatementArguments(values)
             ).map {
-                DueDelivery(entry: Store.entry($0), route: $0[16], attempts: $0[17])
+                DueDelivery(entry: Store.entryByPosition($0), route: $0[17], attempts: $0[18])
             }
         }
     }
@@ -146,17 +146,19 @@ extension Store {
     public func record(_ outcomes: [DeliveryOutcome], at now: Instant) throws {
         guard !outcomes.isEmpty else { return }
         try write { db in
-            for outcome in outcomes { try Self.record(outcome, at: now, db) }
+            let changed = try outcomes.filter { try Self.record($0, at: now, db) }.map(\.entryID)
+            try outbox.appendEntries(changed, at: now, db)
         }
     }
 
-    private static func record(_ outcome: DeliveryOutcome, at now: Instant, _ db: Database) throws {
+    /// Whether the entry's own row changed.
+    private static func record(_ outcome: DeliveryOutcome, at now: Instant, _ db: Database) throws -> Bool {
         let (id, route, error) = (outcome.entryID, outcome.route, outcome.error)
         guard outcome.attempted else {
             try db.cachedStatement(
                 sql: "UPDATE deliveries SET next_attempt_at = ? WHERE entry_id = ? AND route = ? AND state = 'pending'"
             ).execute(arguments: [outcome.retryAt?.millis ?? now.millis, id, route])
-            return
+            return false
         }
         do {
             let state = error == nil ? "delivered" : (outcome.retryAt == nil ? "failed" : "pending")
@@ -183,7 +185,9 @@ extension Store {
                         WHERE id = ? AND state IN ('pending', 'delivered', 'failed')
                         """,
                     arguments: [entryState, entryState, now.millis, id])
+                return db.changesCount > 0
             }
+            return false
         }
     }
 
@@ -208,7 +212,8 @@ extension Store {
     }
 
     /// Deletes closed cases closed before `cutoff`, with their events, entries and deliveries.
-    /// Returns how many cases went.
+    /// Returns how many cases went. Local only: HQ keeps its history (nothing goes to the
+    /// outbox), and outbox rows stay until HQ confirms them.
     public func purge(closedBefore cutoff: Instant) throws -> Int {
         do {
             return try pool.writeWithoutTransaction { db in

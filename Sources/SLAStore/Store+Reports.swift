@@ -39,7 +39,7 @@ extension Store {
                         WHERE state != 'skipped' AND case_id IN (\(marks))
                         """,
                     arguments: StatementArguments(chunk)
-                ).map(Self.entry)
+                ).map(Self.entryByPosition)
             }
             return result.sorted { $0.id < $1.id }
         }

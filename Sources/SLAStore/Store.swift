@@ -13,6 +13,10 @@ public final class Store: Sendable {
     let chainedAfter: Int64
     /// Routes each entry in the commit that writes it (see `RouteTable`).
     public let routing = RouteTable()
+    /// Replication's outbox: off unless slad is configured to feed HQ.
+    public let outbox = Outbox()
+    /// Bumped by every change to users, tokens and uid mappings (see Store+Users).
+    public let accessVersion = AccessVersion()
 
     /// Opens (creating if needed) `slad.sqlite` in `directory`, and migrates it.
     public init(directory: String) throws {
@@ -129,6 +133,7 @@ public final class Store: Sendable {
                             batch.writtenAt.millis,
                         ])
                 }
+                try self.outbox.append(batch, chain: chain, entries: inserted, db)
                 db.afterNextTransaction(onCommit: StoreMetrics.syncTimer())  // the COMMIT: WAL written and fsynced
                 return inserted
             }
@@ -218,17 +223,17 @@ public final class Store: Sendable {
     private static func acknowledge(_ ack: Acknowledgement, _ db: Database) throws {
         try db.execute(
             sql: """
-                UPDATE escalations SET state = 'acknowledged', acked_by = ?, acked_at = ?
+                UPDATE escalations SET state = 'acknowledged', acked_by = ?, acked_at = ?, ack_note = ?
                 WHERE id = ? AND state NOT IN ('acknowledged', 'skipped')
                 """,
-            arguments: [ack.actor, ack.at.millis, ack.entryID])
+            arguments: [ack.actor, ack.at.millis, ack.note, ack.entryID])
     }
 
     /// One entry of the queue, or nil.
     public func entry(id: Int64) throws -> QueueEntry? {
         try read { db in
             try Row.fetchOne(db, sql: "SELECT \(Self.entryColumns) FROM escalations WHERE id = ?", arguments: [id])
-                .map(Self.entry)
+                .map(Self.entryByPosition)
         }
     }
 
@@ -309,6 +314,7 @@ public final class Store: Sendable {
             conditions.append("store = ?")
             arguments.append(store)
         }
+        if let stores = filter.stores { Self.restrict(to: stores, &conditions, &arguments) }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let sql = "SELECT state FROM cases \(whereClause) ORDER BY seq DESC LIMIT \(max(1, min(filter.limit, 100_000)))"
         return try read { db in
@@ -341,6 +347,7 @@ public final class Store: Sendable {
             conditions.append("case_id = ?")
             arguments.append(caseID)
         }
+        if let stores = filter.stores { Self.restrict(to: stores, &conditions, &arguments) }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let limit = max(1, min(filter.limit, 100_000))
         let sql = "SELECT \(Self.entryColumns) FROM escalations \(whereClause) ORDER BY id LIMIT \(limit)"
@@ -353,14 +360,14 @@ public final class Store: Sendable {
     /// 100 after every slice of a burst).
     static func entries(_ cursor: RowCursor) throws -> [QueueEntry] {
         var entries: [QueueEntry] = []
-        while let row = try cursor.next() { entries.append(entry(row)) }
+        while let row = try cursor.next() { entries.append(entryByPosition(row)) }
         return entries
     }
 
     /// The columns `entry(_:)` reads, in its order: every query of whole entries selects these.
     static let entryColumns = """
         id, case_id, clock, cycle, tier, kind, due_at, deadline, written_at, late_ms, store, case_kind, state, \
-        delivered_at, acked_by, acked_at
+        delivered_at, acked_by, acked_at, ack_note
         """
     /// `entryColumns` of the table `e`, for joins.
     static let entryColumnsOfE =
@@ -368,9 +375,9 @@ public final class Store: Sendable {
         .joined(separator: ", ")
 
     /// An entry from a row that starts with `entryColumns`. By position: GRDB finds a column of a
-    /// fetched row by name by lowercasing every column name before it, for each of the 16 (a
+    /// fetched row by name by lowercasing every column name before it, for each of the 17 (a
     /// follower reads a page of 100 entries after every slice of a burst).
-    static func entry(_ row: Row) -> QueueEntry {
+    static func entryByPosition(_ row: Row) -> QueueEntry {
         QueueEntry(
             id: row[0],
             escalation: Escalation(
@@ -380,7 +387,33 @@ public final class Store: Sendable {
             store: row[10], caseKind: row[11], writtenAt: Instant(millis: row[8]),
             lateMillis: row[9], state: DeliveryState(rawValue: row[12]) ?? .pending,
             deliveredAt: (row[13] as Int64?).map(Instant.init(millis:)), ackedBy: row[14],
-            ackedAt: (row[15] as Int64?).map(Instant.init(millis:)))
+            ackedAt: (row[15] as Int64?).map(Instant.init(millis:)), ackNote: row[16])
+    }
+
+    /// An entry from any row of `escalations` (`SELECT *`), by column name.
+    /// `store IN (...)` for a principal's stores (none: nothing matches).
+    static func restrict(
+        to stores: Set<String>, _ conditions: inout [String], _ arguments: inout [(any DatabaseValueConvertible)?]
+    ) {
+        guard !stores.isEmpty else {
+            conditions.append("0")
+            return
+        }
+        conditions.append("store IN (\(marks(stores.count)))")
+        arguments.append(contentsOf: stores.sorted().map { $0 as (any DatabaseValueConvertible)? })
+    }
+
+    static func entry(_ row: Row) -> QueueEntry {
+        QueueEntry(
+            id: row["id"],
+            escalation: Escalation(
+                caseID: row["case_id"], clock: row["clock"], cycle: row["cycle"], tier: row["tier"],
+                kind: Escalation.Kind(rawValue: row["kind"]) ?? .breach, dueAt: Instant(millis: row["due_at"]),
+                deadline: Instant(millis: row["deadline"])),
+            store: row["store"], caseKind: row["case_kind"], writtenAt: Instant(millis: row["written_at"]),
+            lateMillis: row["late_ms"], state: DeliveryState(rawValue: row["state"]) ?? .pending,
+            deliveredAt: (row["delivered_at"] as Int64?).map(Instant.init(millis:)), ackedBy: row["acked_by"],
+            ackedAt: (row["acked_at"] as Int64?).map(Instant.init(millis:)), ackNote: row["ack_note"])
     }
 
     public func answer(forKey key: String) throws -> IdempotentAnswer? {
