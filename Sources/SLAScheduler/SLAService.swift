@@ -36,8 +36,10 @@ public final class SLAService: @unchecked Sendable {
     private let queue = DispatchQueue(label: "slad.scheduler", qos: .default)
     private let inbox = WriteInbox()
     /// The lines about each commit are written here, in order, while the scheduler goes on to the
-    /// next commit: formatting 500 entries' lines took as long as committing them.
-    private let logQueue = DispatchQueue(label: "slad.scheduler.log", qos: .default)
+    /// next commit: formatting 500 entries' lines took as long as committing them. At utility QoS
+    /// (a lower priority, which an unprivileged process may take): on two cores a burst's 10,000
+    /// lines would otherwise take CPU from the commits and the followers reading them.
+    private let logQueue = DispatchQueue(label: "slad.scheduler.log", qos: .utility)
     /// Read by any thread (routes read the policy); replaced on `queue` by a reload.
     private let engine: Mutex<Engine>
     private let board = StatusBoard()
@@ -272,8 +274,10 @@ public final class SLAService: @unchecked Sendable {
         } catch {
             let failure = StoreFailure(error)
             scheduler.restore(group, engine)
-            committer.answer(writes, group, source: scheduler.committed, refusal: ServiceError.store(failure))
+            // Refused writers hear of it once what fell due beside them is written (or not): an
+            // answer before that let them see a queue without the entries still being written.
             storeFailed(failure, hadWrites: group.hasWrites, engine)
+            committer.answer(writes, group, source: scheduler.committed, refusal: ServiceError.store(failure))
             return false
         }
         lastFailure = nil

@@ -53,6 +53,30 @@ public final class RouteTable: @unchecked Sendable {
     }
 }
 
+/// One commit's routing, asked of the table once for each (tier, store): a burst's thousands of
+/// entries share a few of them.
+struct RouteCache {
+    let table: RouteTable
+    private var known: [Key: [String]?] = [:]
+
+    private struct Key: Hashable {
+        var tier: String
+        var store: String
+    }
+
+    init(table: RouteTable) {
+        self.table = table
+    }
+
+    mutating func routes(tier: String, store: String) -> [String]? {
+        let key = Key(tier: tier, store: store)
+        if let routes = known[key] { return routes }
+        let routes = table.routes(tier: tier, store: store)
+        known[key] = .some(routes)
+        return routes
+    }
+}
+
 extension Store {
     /// Inside `commit`: the deliveries of an entry just written.
     static func insertDeliveries(entry id: Int64, routes: [String], at now: Instant, _ db: Database) throws {
@@ -66,8 +90,8 @@ extension Store {
     /// Entries written since the deliverer last looked, oldest first.
     public func unroutedEntries(limit: Int) throws -> [QueueEntry] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM escalations WHERE routed = 0 ORDER BY id LIMIT \(limit)")
-                .map(Store.entry)
+            let sql = "SELECT \(Store.entryColumns) FROM escalations WHERE routed = 0 ORDER BY id LIMIT \(limit)"
+            return try Row.fetchAll(db, sql: sql).map(Store.entryByPosition)
         }
     }
 
@@ -100,13 +124,13 @@ extension Store {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT e.*, d.route AS delivery_route, d.attempts AS delivery_attempts
+                    SELECT \(Store.entryColumnsOfE), d.route, d.attempts
                     FROM deliveries d JOIN escalations e ON e.id = d.entry_id
                     WHERE d.state = 'pending' AND d.next_attempt_at <= ?\(skip)
                     ORDER BY d.next_attempt_at LIMIT \(limit)
                     """, arguments: StatementArguments(values)
             ).map {
-                DueDelivery(entry: Store.entry($0), route: $0["delivery_route"], attempts: $0["delivery_attempts"])
+                DueDelivery(entry: Store.entryByPosition($0), route: $0[17], attempts: $0[18])
             }
         }
     }

@@ -33,9 +33,13 @@ extension Store {
                 // Entries skipped in a catch-up told nobody: not escalations for the report.
                 let marks = Self.marks(chunk.count)
                 result += try Row.fetchAll(
-                    db, sql: "SELECT * FROM escalations WHERE state != 'skipped' AND case_id IN (\(marks))",
+                    db,
+                    sql: """
+                        SELECT \(Self.entryColumns) FROM escalations
+                        WHERE state != 'skipped' AND case_id IN (\(marks))
+                        """,
                     arguments: StatementArguments(chunk)
-                ).map(Self.entry)
+                ).map(Self.entryByPosition)
             }
             return result.sorted { $0.id < $1.id }
         }

@@ -83,8 +83,9 @@ public final class Store: Sendable {
                     try row.execute()
                 }
                 for (record, state) in zip(batch.cases, states) {
+                    // A case inserted above is in its row as `record`: no indexed column changes.
                     try self.upsert(
-                        record, state: state, committed: batch.committed[record.id],
+                        record, state: state, committed: batch.committed[record.id] ?? record,
                         lastEvent: chain.last[record.id], at: batch.writtenAt, db)
                 }
                 // An event on a case the batch did not rewrite still moves the case's chain head.
@@ -92,45 +93,26 @@ public final class Store: Sendable {
                 for (caseID, seq) in chain.last where !rewritten.contains(caseID) {
                     try db.execute(sql: "UPDATE cases SET last_event = ? WHERE id = ?", arguments: [seq, caseID])
                 }
-                var inserted: [QueueEntry] = []
                 let kinds = Dictionary(batch.cases.map { ($0.id, ($0.opening.store, $0.kind)) }) { first, _ in first }
                 let entries =
                     batch.escalations.map { ($0, DeliveryState.pending) } + batch.skipped.map { ($0, .skipped) }
+                var routes = RouteCache(table: routing)
+                var rows: [EntryWriter.Row] = []
+                rows.reserveCapacity(entries.count)
                 for (entry, state) in entries {
                     let (store, caseKind) = try kinds[entry.caseID] ?? self.storeAndKind(of: entry.caseID, db)
-                    let late = max(0, batch.writtenAt - entry.dueAt)
-                    let routes = state == .pending ? routing.routes(tier: entry.tier, store: store) : nil
-                    var row = try RowWriter(
-                        db,
-                        """
-                        INSERT OR IGNORE INTO escalations
-                            (case_id, clock, cycle, tier, kind, due_at, deadline, written_at, late_ms, store, case_kind,
-                             state, routed)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """)
-                    row.bind(entry.caseID)
-                    row.bind(entry.clock)
-                    row.bind(entry.cycle)
-                    row.bind(entry.tier)
-                    row.bind(entry.kind.rawValue)
-                    row.bind(entry.dueAt.millis)
-                    row.bind(entry.deadline.millis)
-                    row.bind(batch.writtenAt.millis)
-                    row.bind(late)
-                    row.bind(store)
-                    row.bind(caseKind)
-                    row.bind(state.rawValue)
-                    row.bind(state == .skipped || routes != nil)  // routed: nothing to push, or done below
-                    try row.execute()
-                    if db.changesCount > 0 {
-                        inserted.append(
-                            QueueEntry(
-                                id: db.lastInsertedRowID, escalation: entry, store: store, caseKind: caseKind,
-                                writtenAt: batch.writtenAt, lateMillis: late, state: state))
-                        if let routes {
-                            try Self.insertDeliveries(
-                                entry: inserted.last!.id, routes: routes, at: batch.writtenAt, db)
-                        }
+                    rows.append(
+                        EntryWriter.Row(
+                            escalation: entry, store: store, caseKind: caseKind,
+                            lateMillis: max(0, batch.writtenAt - entry.dueAt), state: state,
+                            routes: state == .pending ? routes.routes(tier: entry.tier, store: store) : nil))
+                }
+                var inserted: [QueueEntry] = []
+                inserted.reserveCapacity(rows.count)
+                for (entry, entryRoutes) in try EntryWriter.insert(rows, writtenAt: batch.writtenAt, db) {
+                    inserted.append(entry)
+                    if let entryRoutes {
+                        try Self.insertDeliveries(entry: entry.id, routes: entryRoutes, at: batch.writtenAt, db)
                     }
                 }
                 for ack in batch.acknowledgements { try Self.acknowledge(ack, db) }
@@ -165,15 +147,15 @@ public final class Store: Sendable {
     private func upsert(
         _ record: Case, state: Data, committed: Case?, lastEvent: Int64?, at: Instant, _ db: Database
     ) throws {
-        if let committed, Self.sameIndexedColumns(committed, record) {
-            // SQLite rewrites an index entry whenever its column is SET, even to the same value.
-            var row = try RowWriter(
-                db,
-                """
-                UPDATE cases SET resolved_at = ?, closed_at = ?, updated_at = ?, state = ?, running = ?,
-                    last_event = coalesce(?, last_event)
-                WHERE id = ?
-                """)
+        if let committed {
+            // Of the indexed columns, only those that changed are SET: SQLite rewrites an index
+            // entry whenever its column is SET, even to the same value (a breach changes `overdue`
+            // and `next_due`, never `status`: the store's index is left alone).
+            let changed = IndexedChange(from: committed, to: record)
+            var row = try RowWriter(db, IndexedChange.updateSQL[changed.rawValue])
+            if changed.contains(.status) { row.bind(record.status.rawValue) }
+            if changed.contains(.nextDue) { row.bind(record.nextDue?.millis) }
+            if changed.contains(.overdue) { row.bind(record.isOverdue) }
             row.bind(record.resolvedAt?.millis)
             row.bind(record.closedAt?.millis)
             row.bind(at.millis)
@@ -184,13 +166,7 @@ public final class Store: Sendable {
             try row.execute()
             if db.changesCount > 0 { return }
         }
-        var update = try RowWriter(
-            db,
-            """
-            UPDATE cases SET status = ?, resolved_at = ?, closed_at = ?, next_due = ?, overdue = ?,
-                updated_at = ?, state = ?, running = ?, last_event = coalesce(?, last_event)
-            WHERE id = ?
-            """)
+        var update = try RowWriter(db, IndexedChange.updateSQL[IndexedChange.all.rawValue])
         Self.bindChangingColumns(&update, record, state: state, lastEvent: lastEvent, at: at)
         update.bind(record.id)
         try update.execute()
@@ -200,7 +176,7 @@ public final class Store: Sendable {
             db,
             """
             INSERT INTO cases (id, kind, store, category, channel, amount, external_ref, opened_at, status,
-                               resolved_at, closed_at, next_due, overdue, updated_at, state, running, last_event)
+                               next_due, overdue, resolved_at, closed_at, updated_at, state, running, last_event)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         insert.bind(opening.id)
@@ -215,16 +191,16 @@ public final class Store: Sendable {
         try insert.execute()
     }
 
-    /// status, resolved_at, closed_at, next_due, overdue, updated_at, state, running, last_event:
-    /// in this order in both the wide update and the insert.
+    /// status, next_due, overdue, resolved_at, closed_at, updated_at, state, running, last_event:
+    /// in this order in both the full update and the insert.
     private static func bindChangingColumns(
         _ row: inout RowWriter, _ record: Case, state: Data, lastEvent: Int64?, at: Instant
     ) {
         row.bind(record.status.rawValue)
-        row.bind(record.resolvedAt?.millis)
-        row.bind(record.closedAt?.millis)
         row.bind(record.nextDue?.millis)
         row.bind(record.isOverdue)
+        row.bind(record.resolvedAt?.millis)
+        row.bind(record.closedAt?.millis)
         row.bind(at.millis)
         row.bind(state)
         row.bind(record.runningClockCount)
@@ -234,7 +210,7 @@ public final class Store: Sendable {
     /// Whether the columns of `cases` that an index covers (status, next_due, overdue; the store
     /// and opening time never change) are the same for both.
     public static func sameIndexedColumns(_ old: Case, _ new: Case) -> Bool {
-        old.status == new.status && old.nextDue == new.nextDue && old.isOverdue == new.isOverdue
+        IndexedChange(from: old, to: new).isEmpty
     }
 
     private func storeAndKind(of caseID: String, _ db: Database) throws -> (String, String) {
@@ -256,7 +232,8 @@ public final class Store: Sendable {
     /// One entry of the queue, or nil.
     public func entry(id: Int64) throws -> QueueEntry? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM escalations WHERE id = ?", arguments: [id]).map(Self.entry)
+            try Row.fetchOne(db, sql: "SELECT \(Self.entryColumns) FROM escalations WHERE id = ?", arguments: [id])
+                .map(Self.entryByPosition)
         }
     }
 
@@ -372,12 +349,48 @@ public final class Store: Sendable {
         }
         if let stores = filter.stores { Self.restrict(to: stores, &conditions, &arguments) }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let sql = "SELECT * FROM escalations \(whereClause) ORDER BY id LIMIT \(max(1, min(filter.limit, 100_000)))"
+        let limit = max(1, min(filter.limit, 100_000))
+        let sql = "SELECT \(Self.entryColumns) FROM escalations \(whereClause) ORDER BY id LIMIT \(limit)"
         return try read { db in
-            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)!).map(Self.entry)
+            try Self.entries(Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments)!))
         }
     }
 
+    /// Entries straight from SQLite's row, without copying it first (a follower reads a page of
+    /// 100 after every slice of a burst).
+    static func entries(_ cursor: RowCursor) throws -> [QueueEntry] {
+        var entries: [QueueEntry] = []
+        while let row = try cursor.next() { entries.append(entryByPosition(row)) }
+        return entries
+    }
+
+    /// The columns `entry(_:)` reads, in its order: every query of whole entries selects these.
+    static let entryColumns = """
+        id, case_id, clock, cycle, tier, kind, due_at, deadline, written_at, late_ms, store, case_kind, state, \
+        delivered_at, acked_by, acked_at, ack_note
+        """
+    /// `entryColumns` of the table `e`, for joins.
+    static let entryColumnsOfE =
+        entryColumns.split(separator: ",").map { "e." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        .joined(separator: ", ")
+
+    /// An entry from a row that starts with `entryColumns`. By position: GRDB finds a column of a
+    /// fetched row by name by lowercasing every column name before it, for each of the 17 (a
+    /// follower reads a page of 100 entries after every slice of a burst).
+    static func entryByPosition(_ row: Row) -> QueueEntry {
+        QueueEntry(
+            id: row[0],
+            escalation: Escalation(
+                caseID: row[1], clock: row[2], cycle: row[3], tier: row[4],
+                kind: Escalation.Kind(rawValue: row[5]) ?? .breach, dueAt: Instant(millis: row[6]),
+                deadline: Instant(millis: row[7])),
+            store: row[10], caseKind: row[11], writtenAt: Instant(millis: row[8]),
+            lateMillis: row[9], state: DeliveryState(rawValue: row[12]) ?? .pending,
+            deliveredAt: (row[13] as Int64?).map(Instant.init(millis:)), ackedBy: row[14],
+            ackedAt: (row[15] as Int64?).map(Instant.init(millis:)), ackNote: row[16])
+    }
+
+    /// An entry from any row of `escalations` (`SELECT *`), by column name.
     /// `store IN (...)` for a principal's stores (none: nothing matches).
     static func restrict(
         to stores: Set<String>, _ conditions: inout [String], _ arguments: inout [(any DatabaseValueConvertible)?]

@@ -44,7 +44,8 @@ public struct JournalLogHandler: LogHandler {
         level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
         file: String, function: String, line: UInt
     ) {
-        let fields = self.metadata.merging(explicit ?? [:]) { _, new in new }
+        // The handler's own metadata is usually empty: no merge (a dictionary rebuilt per line).
+        let fields = self.metadata.isEmpty ? explicit ?? [:] : self.metadata.merging(explicit ?? [:]) { _, new in new }
         switch target {
         case .journal:
             var entries = [
@@ -68,13 +69,18 @@ public struct JournalLogHandler: LogHandler {
     static func stderrText(priority: Int, message: String, fields: Logger.Metadata) -> String {
         let shown = fields.filter { $0.key != "message_id" }.sorted { $0.key < $1.key }
         let suffix = shown.map { " \($0.key)=\(escaped(value: "\($0.value)", quoting: true))" }.joined()
-        let lines = escaped(message: message).split(separator: "\n", omittingEmptySubsequences: false)
+        let text = escaped(message: message)
+        if !text.utf8.contains(UInt8(ascii: "\n")) { return "<\(priority)>\(text)\(suffix)\n" }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         return lines.enumerated().map { "<\(priority)>\($1)" + ($0 == 0 ? suffix : "") + "\n" }.joined()
     }
 
     /// A message keeps its line breaks and tabs; every other control or format character (a
     /// carriage return, an escape sequence, a bidirectional override) is written as `\u{1B}`.
     static func escaped(message: String) -> String {
+        // Printable ASCII, line breaks and tabs stay as they are: most lines are only that, and
+        // asking Unicode's tables about each character cost more than the rest of the line.
+        if message.utf8.allSatisfy({ (0x20..<0x7F).contains($0) || $0 == 0x0A || $0 == 0x09 }) { return message }
         var text = ""
         for scalar in message.unicodeScalars {
             if scalar == "\n" || scalar == "\t" || !isControl(scalar) {
@@ -92,6 +98,8 @@ public struct JournalLogHandler: LogHandler {
     /// stderr (`quoting`), a value with a space, quote or backslash is quoted so that it cannot
     /// pass for another `key=value`.
     static func escaped(value: String, quoting: Bool) -> String {
+        // Printable ASCII but for a space, quote or backslash: nothing to escape or quote.
+        if value.utf8.allSatisfy({ (0x21..<0x7F).contains($0) && $0 != 0x22 && $0 != 0x5C }) { return value }
         var text = ""
         var quote = false
         for scalar in value.unicodeScalars {

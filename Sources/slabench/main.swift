@@ -13,6 +13,7 @@ enum Main {
           --output FILE  the results file (default: docs/benchmarks.md)
           --no-write     print the table only
           --only NAMES   some of: intake, sparse, load, burst, capacity, query, delivery
+                         (and, alone: commits, storeburst)
           --clients N    intake clients (default 32, as the issue asks)
 
         """
@@ -26,8 +27,12 @@ enum Main {
         var output = "docs/benchmarks.md"
         var writeResults = true
         var clients = 32
-        let allScenarios = ["intake", "sparse", "load", "burst", "capacity", "query", "delivery", "commits"]
-        var chosen = Array(allScenarios.dropLast())  // `commits`: the commit baseline alone, for checks
+        // `commits`: the commit baseline alone, for checks; `storeburst`: the store's part of a burst
+        // alone (in-process, for profiles): neither runs unless asked for.
+        let allScenarios = [
+            "intake", "sparse", "load", "burst", "capacity", "query", "delivery", "commits", "storeburst",
+        ]
+        var chosen = Array(allScenarios.dropLast(2))
         var arguments = CommandLine.arguments.dropFirst()
         while let argument = arguments.popFirst() {
             switch argument {
@@ -73,6 +78,7 @@ enum Main {
             ("load", "firing under load", bench.underLoad), ("burst", "firing, burst", bench.burst),
             ("capacity", "capacity and recovery", bench.capacity), ("query", "query", bench.query),
             ("delivery", "deadline to a receiver", bench.delivery), ("commits", "commit baseline", bench.commitsOnly),
+            ("storeburst", "store commit, burst", bench.storeBurst),
         ]
         for (name, title, run) in scenarios where chosen.contains(name) {
             let started = Time.monotonic()

@@ -127,5 +127,84 @@ import Testing
         #expect(record.status != done.status)
         try commit(record, committed: done)
         try expectRowMatches(record, "resolved: the status changes")
+        #expect(try store.integrityCheck() == "ok")  // every index entry agrees with its row
+    }
+
+    /// A breach changes `overdue` and `next_due` but not `status`: only those are rewritten, and
+    /// the row, its indexes and the stored case still agree.
+    @Test func aBreachRewritesOverdueAndNextDueOnly() throws {
+        let fixture = Fixture()
+        let store = try Store(directory: fixture.directory)
+        let engine = Engine(policy: Fixture.policy)
+        let start = fixture.clock.now()
+        let opened = try engine.open(CaseOpening(id: "C-1", kind: "fast", store: "S1", openedAt: start), now: start).0
+        var batch = WriteBatch(writtenAt: start)
+        batch.cases = [opened]
+        try store.commit(batch)
+        var breached = opened
+        let effects = engine.advance(&breached, to: start.adding(seconds: 3))
+        #expect(breached.status == opened.status)
+        #expect(breached.isOverdue && !opened.isOverdue)
+        #expect(breached.nextDue != opened.nextDue)
+        batch = WriteBatch(writtenAt: start.adding(seconds: 3))
+        batch.cases = [breached]
+        batch.committed = ["C-1": opened]
+        batch.escalations = effects.compactMap(\.escalation)
+        #expect(try !store.commit(batch).isEmpty)
+        #expect(try store.caseRecord(id: "C-1") == breached)
+        #expect(try store.cases(CaseFilter(overdue: true)).map(\.id) == ["C-1"])
+        let row = try #require(
+            try DatabaseQueue(path: store.path).read { db in
+                try Row.fetchOne(db, sql: "SELECT status, next_due, overdue, updated_at FROM cases WHERE id = 'C-1'")
+            })
+        #expect(row["status"] == "open")
+        #expect(row["next_due"] as Int64? == breached.nextDue?.millis)
+        #expect(row["overdue"] == true)
+        #expect(row["updated_at"] == start.adding(seconds: 3).millis)
+        #expect(try store.integrityCheck() == "ok")
+    }
+
+    /// Entries go in many to a statement: what comes back is exactly what was inserted, in the
+    /// batch's order, with the ids the store gave them; entries already written, or twice in
+    /// one batch, are written once.
+    @Test func manyEntriesAreWrittenOnceEachInOrder() throws {
+        let fixture = Fixture()
+        let store = try Store(directory: fixture.directory)
+        let engine = Engine(policy: Fixture.policy)
+        let start = fixture.clock.now()
+        let due = start.adding(seconds: 3)
+        var cases: [Case] = []
+        var escalations: [Escalation] = []
+        for number in 1...130 {
+            var record = try engine.open(
+                CaseOpening(id: "C-\(number)", kind: "fast", store: "S\(number % 7)", openedAt: start), now: start
+            ).0
+            escalations += engine.advance(&record, to: due).compactMap(\.escalation)
+            cases.append(record)
+        }
+        #expect(escalations.count > 2 * 130)  // warnings and breaches: several statements' worth
+        var first = WriteBatch(writtenAt: due)
+        first.cases = cases
+        first.escalations = Array(escalations[..<100])
+        let written = try store.commit(first)
+        #expect(written.map(\.escalation) == first.escalations)
+        #expect(written.map(\.id) == Array(1...100))
+        #expect(written.allSatisfy { $0.writtenAt == due && $0.lateMillis == due - $0.escalation.dueAt })
+
+        // Again, with the rest, one of them twice: only the rest is new, once.
+        var second = WriteBatch(writtenAt: due.adding(millis: 5))
+        second.cases = cases
+        second.committed = Dictionary(uniqueKeysWithValues: cases.map { ($0.id, $0) })
+        second.escalations = escalations + [escalations[150]]
+        let more = try store.commit(second)
+        #expect(more.map(\.escalation) == Array(escalations[100...]))
+        // Ids only grow (an ignored row uses up a number, as it always did with AUTOINCREMENT).
+        #expect(zip(more, more.dropFirst()).allSatisfy { $0.id < $1.id } && more[0].id > 100)
+        let stored = try store.entries(EntryFilter(limit: 1_000))
+        #expect(stored == written + more)
+        let stores = Dictionary(uniqueKeysWithValues: cases.map { ($0.id, $0.opening.store) })
+        #expect(stored.map(\.store) == escalations.map { stores[$0.caseID] ?? "" })
+        #expect(try store.entry(id: more[7].id) == more[7])
+        #expect(try store.integrityCheck() == "ok")
     }
 }
