@@ -21,7 +21,9 @@ public final class Deliverer: @unchecked Sendable {
     private let store: Store
     private let clock: WallClock
     private let logger: Logger
-    private let queue = DispatchQueue(label: "slad.delivery")
+    private let queue: DispatchQueue
+    /// Answers of attempts, run on `queue` in batches.
+    private let answers: QueueInbox
     private let sender = RouteSender()
     /// Attempts started and not yet recorded: `stop()` waits for them.
     private let attempts = DispatchGroup()
@@ -35,6 +37,8 @@ public final class Deliverer: @unchecked Sendable {
     /// one stops the rest, and the route's rate window and the order of its messages hold.
     private var queued: [String: [(plan: MessageComposer.Plan, carried: [DueDelivery])]] = [:]
     private var outcomes: [DeliveryOutcome] = []
+    /// Webhook posts a pass started, sent together at its end.
+    private var posts: [HTTPSender.Post] = []
     /// Deliveries whose outcomes wait in `outcomes`: still pending in the store, so not read
     /// again until recorded.
     private var recording: Set<DeliveryKey> = []
@@ -42,6 +46,8 @@ public final class Deliverer: @unchecked Sendable {
     private var lastFlush = DispatchTime(uptimeNanoseconds: 0)
     /// Attempts were left for want of room: look again as soon as some end.
     private var backlog = false
+    /// A pass is due `followUpMillis` after one that found work.
+    private var followUpScheduled = false
     private var windows: [String: SendWindow] = [:]
     private var lockedUntil: [String: Instant] = [:]
     private var lastDigestAt: [String: Instant] = [:]
@@ -64,9 +70,15 @@ public final class Deliverer: @unchecked Sendable {
     static let flushIntervalMillis = 20
     /// ... or at once when this many wait.
     static let flushBatch = 2_000
+    /// After a pass that found work, the next looks this soon: the scheduler wakes the deliverer
+    /// only once it has caught up with what fell due, and in a burst that can be a second later.
+    static let followUpMillis = 20
 
     public init(policy: Policy, store: Store, clock: WallClock = SystemClock(), logger: Logger) {
         self.policy = policy
+        let queue = DispatchQueue(label: "slad.delivery")
+        self.queue = queue
+        answers = QueueInbox(queue: queue)
         self.store = store
         self.clock = clock
         self.logger = logger
@@ -133,6 +145,7 @@ public final class Deliverer: @unchecked Sendable {
         backlog = false
         let policy = lock.withLock { self.policy }
         let now = clock.now()
+        var found = false
         do {
             // Entries an older slad wrote without routing them in the commit.
             for entry in routingOld ? try store.unroutedEntries(limit: 500) : [] {
@@ -165,6 +178,7 @@ public final class Deliverer: @unchecked Sendable {
             } else {
                 backlog = true
             }
+            found = !due.isEmpty
             var byRoute: [(String, [DueDelivery])] = []
             for due in due where !inFlight.contains(Self.key(due)) && !recording.contains(Self.key(due)) {
                 if let index = byRoute.firstIndex(where: { $0.0 == due.route }) {
@@ -190,7 +204,18 @@ public final class Deliverer: @unchecked Sendable {
         } catch {
             logger.error("delivery: the store failed: \(error)")
         }
+        if !posts.isEmpty {
+            sender.http.post(posts)
+            posts = []
+        }
         if !outcomes.isEmpty { scheduleFlush() }
+        if found, !followUpScheduled {
+            followUpScheduled = true
+            queue.asyncAfter(deadline: .now() + .milliseconds(Self.followUpMillis)) {
+                self.followUpScheduled = false
+                self.tick()
+            }
+        }
     }
 
     // MARK: Exec hooks and webhooks: the entry as JSON
@@ -210,7 +235,7 @@ public final class Deliverer: @unchecked Sendable {
         let body = EntryJSON.body(due.entry, policy: policy, contact: contact)
         let timeout = policy.delivery.timeoutMillis
         let done: @Sendable (String?) -> Void = { error in
-            self.queue.async {
+            self.answers.submit {
                 if isHook { self.hooksInFlight -= 1 }
                 self.finish(due, error: error, retry: true, policy: policy)
                 self.scheduleFlush()
@@ -226,12 +251,13 @@ public final class Deliverer: @unchecked Sendable {
         case .webhook(let url, let headers):
             let all =
                 [("X-Slad-Entry", "\(due.entry.id)")] + headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-            sender.http.post(url, headers: all, body: body, timeoutMillis: timeout) { result in
-                switch result {
-                case .success(let (status, _)): done((200..<300).contains(status) ? nil : "HTTP \(status)")
-                case .failure(let error): done("\(error)")
-                }
-            }
+            posts.append(
+                HTTPSender.Post(url: url, headers: all, body: body, timeoutMillis: timeout) { result in
+                    switch result {
+                    case .success(let (status, _)): done((200..<300).contains(status) ? nil : "HTTP \(status)")
+                    case .failure(let error): done("\(error)")
+                    }
+                })
         case .robot, .email:
             done("route \(route.name) sends messages, not entries")
         }
