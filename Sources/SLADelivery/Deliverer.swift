@@ -33,6 +33,9 @@ public final class Deliverer: @unchecked Sendable {
     /// hooks run (each holds a thread).
     private var inFlight: Set<DeliveryKey> = []
     private var hooksInFlight = 0
+    /// Webhook posts and hooks in flight per route: each route has its own room, so that a
+    /// receiver that hangs holds up only its own entries.
+    private var routeInFlight: [String: Int] = [:]
     /// The messages of each message route still to send, one at a time: a lock-out answered to
     /// one stops the rest, and the route's rate window and the order of its messages hold.
     private var queued: [String: [(plan: MessageComposer.Plan, carried: [DueDelivery])]] = [:]
@@ -58,7 +61,8 @@ public final class Deliverer: @unchecked Sendable {
     /// A pass asked for by `wake()` waits on `queue` (behind `lock`).
     private var wakeQueued = false
 
-    /// Webhook posts in flight at once (no thread each: the cost is a connection and a buffer).
+    /// Webhook posts in flight at once per route (no thread each: the cost is a connection and a
+    /// buffer).
     static let maxInFlight = 512
     /// Hooks running at once (each holds a thread in `waitpid`).
     static let maxHooks = 32
@@ -163,20 +167,23 @@ public final class Deliverer: @unchecked Sendable {
                 // Routes removed from the policy (given up on below).
                 due += try store.dueDeliveries(at: now, limit: 500, skippingRoutes: routes.map(\.name))
             }
-            if hasRoom {
-                let room = Self.maxInFlight - inFlight.count
-                for route in routes where !route.sendsMessages {
-                    if case .exec = route.target, hooksInFlight >= Self.maxHooks { continue }
-                    // What is in flight or being recorded on the route is not read again.
-                    let busy = inFlight.union(recording).filter { $0.route == route.name }.map(\.entry)
-                    let startable = try store.dueDeliveries(
-                        at: now, limit: room, routes: [route.name], excludingEntries: busy)
-                    // As many as there was room for: more may wait, to be read as soon as some end.
-                    if startable.count == room { backlog = true }
-                    due += startable
+            for route in routes where !route.sendsMessages {
+                if case .exec = route.target, hooksInFlight >= Self.maxHooks {
+                    backlog = true
+                    continue
                 }
-            } else {
-                backlog = true
+                guard hasRoom(route.name) else {
+                    backlog = true
+                    continue
+                }
+                let room = Self.maxInFlight - routeInFlight[route.name, default: 0]
+                // What is in flight or being recorded on the route is not read again.
+                let busy = inFlight.union(recording).filter { $0.route == route.name }.map(\.entry)
+                let startable = try store.dueDeliveries(
+                    at: now, limit: room, routes: [route.name], excludingEntries: busy)
+                // As many as there was room for: more may wait, to be read as soon as some end.
+                if startable.count == room { backlog = true }
+                due += startable
             }
             found = !due.isEmpty
             var byRoute: [(String, [DueDelivery])] = []
@@ -223,13 +230,15 @@ public final class Deliverer: @unchecked Sendable {
     private func startAttempt(_ due: DueDelivery, route: DeliveryRoute, policy: Policy) {
         let isHook: Bool
         if case .exec = route.target { isHook = true } else { isHook = false }
-        guard inFlight.count < Self.maxInFlight, !isHook || hooksInFlight < Self.maxHooks else {
+        guard routeInFlight[route.name, default: 0] < Self.maxInFlight, !isHook || hooksInFlight < Self.maxHooks
+        else {
             backlog = true
             return
         }
         let key = Self.key(due)
         inFlight.insert(key)
         if isHook { hooksInFlight += 1 }
+        routeInFlight[route.name, default: 0] += 1
         attempts.enter()
         let contact = policy.delivery.includeContact ? try? store.contact(of: due.entry.escalation.caseID) : nil
         let body = EntryJSON.body(due.entry, policy: policy, contact: contact)
@@ -237,9 +246,10 @@ public final class Deliverer: @unchecked Sendable {
         let done: @Sendable (String?) -> Void = { error in
             self.answers.submit {
                 if isHook { self.hooksInFlight -= 1 }
+                self.routeInFlight[route.name, default: 1] -= 1
                 self.finish(due, error: error, retry: true, policy: policy)
                 self.scheduleFlush()
-                if self.backlog, self.hasRoom { self.wake() }
+                if self.backlog, self.hasRoom(route.name) { self.wake() }
                 self.attempts.leave()
             }
         }
@@ -479,7 +489,10 @@ public final class Deliverer: @unchecked Sendable {
     }
 
     /// Enough attempts ended to read more (all of them, when fewer than `refill` were in flight).
-    private var hasRoom: Bool { inFlight.isEmpty || Self.maxInFlight - inFlight.count >= Self.refill }
+    private func hasRoom(_ route: String) -> Bool {
+        let busy = routeInFlight[route, default: 0]
+        return busy == 0 || Self.maxInFlight - busy >= Self.refill
+    }
 
     /// An attempt ended (or was put off): its outcome waits to be recorded.
     private func ended(_ due: DueDelivery) {
