@@ -12,6 +12,12 @@ RELEASE_FLAGS = -c release --static-swift-stdlib
 STATE_DIR ?= $(CURDIR)/var
 APT_PACKAGES = tzdata sqlite3 libsqlite3-dev libsystemd-dev libcurl4-openssl-dev pkg-config curl python3 systemd util-linux msmtp \
   prometheus
+# The chain's HQ: a throw-away PostgreSQL cluster in SLAChainTests and Tests/shell/96-hq.sh.
+APT_PACKAGES += postgresql
+# The access tests make their CA and certificates with openssl (issue 16).
+APT_PACKAGES += openssl
+# The console's browser test drives Debian's headless Chromium over WebDriver (issue 16).
+APT_PACKAGES += chromium chromium-driver
 
 .PHONY: deps build release test lint format run demo hint install install-files deb uninstall systemd-check clean bench bench-quick
 
@@ -113,7 +119,7 @@ install-files:
 	sed -e 's|/usr/local/share/doc/slad|$(DOCDIR)|g' systemd/slad-report.timer > $(DESTDIR)$(UNITDIR)/slad-report.timer
 	install -Dm644 systemd/slad-network.conf $(DESTDIR)$(DOCDIR)/examples/slad-network.conf
 	install -Dm644 README.md $(DESTDIR)$(DOCDIR)/README.md
-	install -m644 docs/channels*.md $(DESTDIR)$(DOCDIR)/
+	install -m644 docs/channels*.md docs/access.md $(DESTDIR)$(DOCDIR)/
 	install -Dm644 config/policy.toml $(DESTDIR)$(DOCDIR)/policy.toml.default
 	@if [ -e $(DESTDIR)/etc/slad/policy.toml ]; then echo "kept the existing /etc/slad/policy.toml"; \
 	else install -Dm644 config/policy.toml $(DESTDIR)/etc/slad/policy.toml; fi

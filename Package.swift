@@ -26,6 +26,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
+        // The chain: HQ's PostgreSQL (SLAChain), TLS to it with HQ's CA.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // Pure core: policy, calendars, deadlines, engine. No I/O, no Dispatch; the engine never reads
@@ -105,11 +108,24 @@ let package = Package(
             name: "SLASystemd",
             dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]
         ),
+        // The managers' web console on the TCP listener: server-rendered pages (swift-mustache) over
+        // the service and the store, signed in through SLAAuth's users and sessions.
+        .target(
+            name: "SLAConsole",
+            dependencies: [
+                "SLACore", "SLAStore", "SLAScheduler", "SLAServer", "SLAReports", "SLAAPI", "SLAMessageIDs", "SLAAuth",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "slad",
             dependencies: [
                 "SLACore", "SLAStore", "SLAScheduler", "SLAServer", "SLASystemd", "SLADelivery", "SLAPolicyFile",
-                "SLAMessageIDs", "SLAMetrics",
+                "SLAMessageIDs", "SLAMetrics", "SLAConsole",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -123,6 +139,10 @@ let package = Package(
             dependencies: [
                 "SLACore", "SLAAPI", "SLAPolicyFile", "SLADelivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // `slactl hq`, `report --hq`, `escalations --hq`: HQ's PostgreSQL.
+                "SLAChain", "SLAReports", "SLAStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The benchmark suite (`make bench`): drives the real slad binary and writes docs/benchmarks.md.
@@ -162,6 +182,71 @@ let package = Package(
             exclude: ["Golden"]),
         .testTarget(name: "SLAMetricsTests", dependencies: ["SLAMetrics"]),
         .testTarget(
+            name: "SLAConsoleTests",
+            dependencies: ["SLAConsole", "SLAAuth", "SLAServer", "SLAScheduler", "SLAStore", "SLAReports", "SLACore"]),
+        .testTarget(
             name: "SLASystemdTests", dependencies: ["SLASystemd", .product(name: "Logging", package: "swift-log")]),
+        // The chain's HQ side: PostgreSQL schema and migrations, the writer that applies a store's
+        // outbox idempotently, store roles, and HQ's reads (report, stores, HQ-tier entries).
+        .target(
+            name: "SLAChain",
+            dependencies: [
+                "SLACore", "SLAStore", "SLAReports",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The chain benchmark (issue 19): simulated stores replicating into one PostgreSQL.
+        .executableTarget(
+            name: "chainbench",
+            dependencies: [
+                "SLAChain", "SLACore", "SLAStore", "SLAReports",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "SLAChainTests",
+            dependencies: [
+                "SLAChain", "SLAStore", "SLACore", "SLAReports", "SLAProcess",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
     ]
 )
+
+// Accounts, roles, store scope, API tokens and TLS (issue 16), appended in one block so that
+// other branches' edits above merge cleanly: SLAAuth is the identity layer (pure: SLACore and
+// swift-crypto); the store keeps users, the server authenticates and serves TLS (swift-nio-ssl),
+// slactl reaches a remote slad over HTTPS (AsyncHTTPClient, already linked for delivery).
+package.targets.append(contentsOf: [
+    .target(
+        name: "SLAAuth",
+        dependencies: [
+            "SLACore", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
+    .testTarget(name: "SLAAuthTests", dependencies: ["SLAAuth", "SLACore", "SLAStore"]),
+])
+for target in package.targets {
+    switch target.name {
+    case "SLAStore", "slad", "SLAServerTests":
+        target.dependencies.append("SLAAuth")
+    case "SLAServer":
+        target.dependencies += [
+            "SLAAuth", "SLAMessageIDs", .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]
+    case "slactl":
+        target.dependencies += [
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]
+    default:
+        break
+    }
+}

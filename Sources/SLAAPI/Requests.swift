@@ -165,22 +165,33 @@ public struct RecordEventRequest: Codable, Sendable, Hashable, ValidatedRequest 
 /// Acknowledge an escalation entry (what `POST /v1/escalations/ID/ack` carries; may be empty).
 public struct AcknowledgeRequest: Codable, Sendable, Hashable, ValidatedRequest {
     public var actor: String?
+    /// What the person acknowledging has to say (`calling the customer back at 3`).
+    public var note: String?
 
-    public init(actor: String? = nil) {
+    /// Notes longer than this are refused.
+    public static let maxNoteLength = 2000
+
+    public init(actor: String? = nil, note: String? = nil) {
         self.actor = actor
+        self.note = note
     }
 
     enum CodingKeys: String, CodingKey {
-        case actor
+        case actor, note
     }
 
     public init(from decoder: Decoder) throws {
-        try decoder.refuseUnknownKeys(["actor"])
-        actor = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(String.self, forKey: .actor)
+        try decoder.refuseUnknownKeys(["actor", "note"])
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        actor = try container.decodeIfPresent(String.self, forKey: .actor)
+        note = try container.decodeIfPresent(String.self, forKey: .note)
     }
 
     public func validate() throws(RequestError) {
         try FieldRule.actor.check(actor, "actor")
+        if let note, note.count > Self.maxNoteLength {
+            throw .badField(field: "note", problem: "at most \(Self.maxNoteLength) characters")
+        }
     }
 }
 

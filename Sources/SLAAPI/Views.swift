@@ -167,6 +167,8 @@ public struct EntryView: Codable, Hashable, Sendable {
     public var state: String
     public var ackedBy: String?
     public var ackedAt: String?
+    /// What the person who acknowledged wrote with it; nil when nothing.
+    public var ackNote: String?
     /// True when the entry's deadline was counted past its calendar's holiday data; nil when not.
     public var provisional: Bool?
     /// Why the entry's deadline is provisional; nil when it is not.
@@ -175,7 +177,8 @@ public struct EntryView: Codable, Hashable, Sendable {
     public init(
         id: Int64, caseId: String, clock: String, cycle: Int, tier: String, kind: String, store: String,
         caseKind: String, dueAt: String, deadline: String, writtenAt: String, lateMs: Int64, state: String,
-        ackedBy: String? = nil, ackedAt: String? = nil, provisional: Bool? = nil, provisionalReason: String? = nil
+        ackedBy: String? = nil, ackedAt: String? = nil, provisional: Bool? = nil, provisionalReason: String? = nil,
+        ackNote: String? = nil
     ) {
         self.id = id
         self.caseId = caseId
@@ -192,6 +195,7 @@ public struct EntryView: Codable, Hashable, Sendable {
         self.state = state
         self.ackedBy = ackedBy
         self.ackedAt = ackedAt
+        self.ackNote = ackNote
         self.provisional = provisional
         self.provisionalReason = provisionalReason
     }
@@ -206,6 +210,7 @@ public struct EntryView: Codable, Hashable, Sendable {
         case lateMs = "late_ms"
         case ackedBy = "acked_by"
         case ackedAt = "acked_at"
+        case ackNote = "ack_note"
     }
 }
 
@@ -229,6 +234,8 @@ public struct HealthView: Codable, Hashable, Sendable {
     public var provisionalCases: [String: Int]?
     /// Calendars whose holiday data ends soon or has ended; nil when none.
     public var calendarWarnings: [String]?
+    /// Replication to HQ (`[hq]`); nil when it is off.
+    public var replication: ReplicationView?
 
     /// An empty `provisionalCases` or `calendarWarnings` is left out of the answer (nil).
     public init(
@@ -266,6 +273,7 @@ public struct HealthView: Codable, Hashable, Sendable {
         case orphanedCases = "orphaned_cases"
         case provisionalCases = "provisional_cases"
         case calendarWarnings = "calendar_warnings"
+        case replication
     }
 }
 
@@ -388,6 +396,7 @@ extension CustomerContact: JSONWritable {
 extension EntryView: JSONWritable {
     public func write(to json: inout JSONWriter) {
         json.object { json in
+            json.field("ack_note", ackNote)
             json.field("acked_at", ackedAt)
             json.field("acked_by", ackedBy)
             json.field("case_id", caseId)
@@ -433,6 +442,7 @@ extension HealthView: JSONWritable {
                     }
                 }
             }
+            json.field("replication", replication)
             json.field("running_clocks", runningClocks)
             json.field("status", status)
             json.field("store_error", storeError)

@@ -27,3 +27,36 @@ extension MessageID {
     /// A robot or sendmail refused a message (vendor code and message in the entry); it is retried.
     public static let deliveryRefused = "3e0d5b8f6c2a4f19b7d4a1c96e2f8b53"
 }
+
+extension MessageID {
+    /// Replication to HQ started: the store id, HQ's URL, where it resumes, the backfill enqueued.
+    public static let replicationStarted = "b5f3b144fb14458ab5d8aa79872f61bb"
+    /// Replication to HQ fails (once per outage): the store keeps working, changes wait.
+    public static let replicationFailing = "99c9bc6ed6984c688b1656b3d579474c"
+    /// Replication to HQ caught up after an outage: how long, how many changes shipped.
+    public static let replicationRecovered = "f65dec40ede14727820f14525784f905"
+    /// The oldest change not yet at HQ is older than warn-backlog-seconds.
+    public static let replicationBehind = "54e561a4ff4e4b19ab0f82ef6ae99a4d"
+}
+
+// Access control and audit (accounts, tokens, sign-ins, TLS).
+extension MessageID {
+    /// A person signed in to the console (name, peer address).
+    public static let signedIn = "434e5a67bd50409885e7968c4289e5f5"
+    /// A sign-in or bearer token was refused (name or token id unknown, wrong password; never the secret).
+    public static let signInFailed = "88645a1b440a4553937384a561197cdf"
+    /// Too many failures from one name or address: refused for a while (429).
+    public static let signInThrottled = "abcdb79e2dc6477fa63299479607fb5e"
+    /// An API token was issued or revoked.
+    public static let tokenChanged = "12f5f2bab9ac45e38355ab34b00d93ff"
+    /// A user was added, disabled, enabled, or their role, stores or uid changed.
+    public static let userChanged = "d48d0a4dfda9491f96a155bc58b79aa1"
+    /// A user's password was changed (their sessions ended).
+    public static let passwordChanged = "79c0a6b31f7a448eb7a8c4024097a529"
+    /// An escalation entry was acknowledged, by whom.
+    public static let acknowledged = "8cd8fde82fab4bbb9927f9e6b99c2046"
+    /// The TLS certificate was loaded or reloaded, or a reload was refused (the old one stays).
+    public static let tlsCertificate = "cd57d9742bf04881862e65f7605a1fc4"
+    /// A caller the socket or the TCP listener does not admit (unknown uid, missing credentials).
+    public static let accessRefused = "8977f9b12fcf4fff8a025c625fa8db19"
+}

@@ -15,6 +15,10 @@ public enum MetricName: String, CaseIterable, Sendable {
     case storeFailed = "slad_store_failed"
     case holidayDataEnd = "slad_calendar_holiday_data_end_timestamp_seconds"
     case buildInfo = "slad_build_info"
+    case replicationBacklog = "slad_replication_backlog_rows"
+    case replicationLag = "slad_replication_lag_seconds"
+    case replicationLastContact = "slad_replication_last_contact_timestamp_seconds"
+    case replicationFailing = "slad_replication_failing"
     // Counters.
     case clocksMet = "slad_clocks_met_total"
     case clocksBreached = "slad_clocks_breached_total"
@@ -54,6 +58,10 @@ public enum MetricName: String, CaseIterable, Sendable {
         case .holidayDataEnd:
             "When a calendar's holiday data ends (Unix time): midnight after its horizon, in its zone."
         case .buildInfo: "Always 1; the version in a label."
+        case .replicationBacklog: "Changes committed here that HQ has not confirmed yet (the outbox)."
+        case .replicationLag: "Age of the oldest change HQ has not confirmed; 0 when caught up."
+        case .replicationLastContact: "When HQ last answered (Unix time); 0 before it first does."
+        case .replicationFailing: "1 while shipping changes to HQ fails and is retried."
         case .clocksMet: "Clocks satisfied, by case kind and clock (late or not)."
         case .clocksBreached: "Clocks that fell due unsatisfied, by case kind, clock and the tier told at breach."
         case .warnings: "Warning entries written, by case kind, clock and tier."

@@ -48,4 +48,14 @@ public enum StatusGauges {
     public static func set(holidayDataEndMillis endMillis: Int64, calendar: String) {
         SLAMetrics.gauge(.holidayDataEnd, ["calendar": calendar]).record(Double(endMillis) / 1000)
     }
+
+    /// Replication to HQ (only while `[hq]` is set).
+    public static func set(
+        replicationBacklogRows rows: Int, lagSeconds: Double, lastContactMillis: Int64?, failing: Bool
+    ) {
+        SLAMetrics.gauge(.replicationBacklog).record(rows)
+        SLAMetrics.gauge(.replicationLag).record(lagSeconds)
+        SLAMetrics.gauge(.replicationLastContact).record(Double(lastContactMillis ?? 0) / 1000)
+        SLAMetrics.gauge(.replicationFailing).record(failing ? 1 : 0)
+    }
 }

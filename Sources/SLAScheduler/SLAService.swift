@@ -199,8 +199,8 @@ public final class SLAService: @unchecked Sendable {
     }
 
     /// Records who acknowledged a queue entry in the next group commit; `done` as for `open`.
-    public func acknowledge(entry id: Int64, by actor: String, done: @escaping AckCompletion) {
-        submit(.ack(Acknowledgement(entryID: id, actor: actor, at: clock.now()), done))
+    public func acknowledge(entry id: Int64, by actor: String, note: String? = nil, done: @escaping AckCompletion) {
+        submit(.ack(Acknowledgement(entryID: id, actor: actor, at: clock.now(), note: note), done))
     }
 
     public func open(_ request: OpenCaseRequest) async throws -> WriteResult {
@@ -213,9 +213,9 @@ public final class SLAService: @unchecked Sendable {
         }
     }
 
-    public func acknowledge(entry id: Int64, by actor: String) async throws -> QueueEntry? {
+    public func acknowledge(entry id: Int64, by actor: String, note: String? = nil) async throws -> QueueEntry? {
         try await withCheckedThrowingContinuation { continuation in
-            acknowledge(entry: id, by: actor) { continuation.resume(with: $0) }
+            acknowledge(entry: id, by: actor, note: note) { continuation.resume(with: $0) }
         }
     }
 

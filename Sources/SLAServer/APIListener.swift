@@ -4,18 +4,21 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// Serves the API's router on a Unix socket (one slad binds itself, or one that systemd passed by
-/// socket activation, `sd_listen_fds`) or on TCP with a bearer token: NIO's HTTP/1.1 pipeline
-/// and `APIChannelHandler` on each connection.
+/// socket activation, `sd_listen_fds`) or on TCP (TLS, or plain on loopback behind a proxy): NIO's
+/// HTTP/1.1 pipeline and `APIChannelHandler` on each connection, each request authenticated by
+/// the `Authenticator`.
 public final class APIListener: Sendable {
     public enum Endpoint: Sendable {
         /// Bind this path, created mode 0660.
         case path(String)
         /// A listening socket inherited from systemd.
         case inherited(Int32)
-        /// Store software on other machines: every request must carry `Authorization: Bearer TOKEN`.
-        case tcp(host: String, port: Int, token: String)
+        /// Store software and the console on other machines: TLS with `tls`'s certificate, or plain
+        /// (nil: only on loopback behind a proxy; slad checks that). The authenticator admits callers.
+        case tcp(host: String, port: Int, tls: TLSCertificates?)
         /// A scraper's TCP listener (`--metrics-listen`): no token; give it a router that serves
         /// only what may be read without one (`Routes.metricsRouter`).
         case openTCP(host: String, port: Int)
@@ -35,12 +38,14 @@ public final class APIListener: Sendable {
         self.connections = connections
     }
 
+    /// `authenticator` nil: nobody is checked (only the metrics listener, and tests).
     public static func start(
-        router: APIRouter, endpoint: Endpoint, idleTimeout: TimeAmount = idleTimeout, logger: Logger
+        router: APIRouter, endpoint: Endpoint, authenticator: Authenticator?, idleTimeout: TimeAmount = idleTimeout,
+        logger: Logger
     ) async throws -> APIListener {
-        let (token, isTCP): (String?, Bool) =
+        let (tls, isTCP): (TLSCertificates?, Bool) =
             switch endpoint {
-            case .tcp(_, _, let required): (required, true)
+            case .tcp(_, _, let tls): (tls, true)
             case .openTCP: (nil, true)
             case .path, .inherited: (nil, false)
             }
@@ -62,14 +67,31 @@ public final class APIListener: Sendable {
                 channel.closeFuture.whenComplete { _ in
                     _ = connections.withLockedValue { $0.removeValue(forKey: ObjectIdentifier(channel)) }
                 }
+                if let tls {
+                    // The certificate in force when the connection comes (a reload swaps it for the next).
+                    do {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.current))
+                    } catch {
+                        return channel.eventLoop.makeFailedFuture(error)
+                    }
+                }
                 // The kernel's word on the caller is fixed at connect: asked once per connection.
-                let peer: EventLoopFuture<String?> =
-                    !isTCP
-                    ? PeerIdentity.unixPeer(of: channel)
-                    : channel.eventLoop.makeSucceededFuture("tcp \(channel.remoteAddress?.ipAddress ?? "?")")
-                return peer.flatMapThrowing { peer in
+                let address = channel.remoteAddress?.ipAddress ?? "?"
+                let caller: EventLoopFuture<Authenticator.Caller>
+                if isTCP {
+                    caller = channel.eventLoop.makeSucceededFuture(.tcp(address: address))
+                } else {
+                    caller = PeerIdentity.unixCredentials(of: channel).map { Authenticator.Caller.unix($0) }
+                }
+                return caller.flatMapThrowing { caller in
+                    let peer: String? =
+                        switch caller {
+                        case .unix(let credentials): credentials?.description
+                        case .tcp(let address): "tcp \(address)"
+                        }
+                    let access = authenticator.map { ConnectionAccess(authenticator: $0, caller: caller) }
                     try APIChannelHandler.configure(
-                        channel, router: router, peer: peer, token: token, idleTimeout: idleTimeout, logger: logger)
+                        channel, router: router, peer: peer, access: access, idleTimeout: idleTimeout, logger: logger)
                 }
             }
         let channel: Channel

@@ -1,6 +1,7 @@
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
+import SLAAPI
 import SLACore
 import SLAMetrics
 import SLAScheduler
@@ -14,7 +15,7 @@ struct MetricsPage: Sendable {
     let clock: WallClock
     let kindCounts = KindCountCache()
 
-    func render() -> APIResponse {
+    func render(replication: ReplicationView? = nil) -> APIResponse {
         let status = service.snapshot()
         let store = service.store
         let policy = service.policy
@@ -32,6 +33,12 @@ struct MetricsPage: Sendable {
         for (name, calendar) in policy.calendars {
             guard let end = Self.holidayDataEnd(of: calendar) else { continue }
             StatusGauges.set(holidayDataEndMillis: end.millis, calendar: name)
+        }
+        if let replication {
+            StatusGauges.set(
+                replicationBacklogRows: replication.backlogRows, lagSeconds: replication.lagSeconds,
+                lastContactMillis: replication.lastContact.flatMap(ISO8601.parse)?.millis,
+                failing: replication.state == "failing")
         }
         var response = APIResponse(
             status: .ok, contentType: Exposition.contentType, body: ByteBuffer(bytes: Exposition.render()))

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOHTTP1
+import SLAAuth
 import SLACore
 import SLAReports
 import SLAScheduler
@@ -13,7 +14,9 @@ import SLAStore
 ///     /v1/reports?week=2026-W44&store=S01&format=csv
 ///     /v1/reports?from=2026-10-01&to=2026-10-31&format=table
 extension Routes {
-    func report(_ request: APIRequest) throws -> APIResponse {
+    /// A principal who does not see every store gets only their stores' cases (and another
+    /// store asked for by name is a 404).
+    func report(_ request: APIRequest, _ principal: Principal) throws -> APIResponse {
         let query = request.query
         var format = ReportFormat.json
         if let text = query.get("format") {
@@ -25,6 +28,7 @@ extension Routes {
         }
         let store = query.get("store")
         if let store, store.isEmpty { throw APIError.badRequest("store must not be empty") }
+        if let store, !principal.sees(store: store) { throw Self.unknownStore(store) }
         let policy = service.policy
         guard let calendar = policy.storeCalendar else {
             throw APIError(status: .internalServerError, code: "no_calendar", message: "the policy has no calendar")
@@ -39,6 +43,7 @@ extension Routes {
         }
         let now = clock.now()
         let cases = try read { try service.store.cases(openedFrom: period.from, to: period.to, store: store) }
+            .filter { principal.sees(store: $0.opening.store) }
         let entries = try read { try service.store.entries(ofCases: cases.map(\.id)) }
         let report = ComplianceReport(
             policy: policy, period: period, store: store, cases: cases, escalations: entries.map(\.escalation),

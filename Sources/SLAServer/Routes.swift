@@ -1,14 +1,21 @@
 import Foundation
+import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import SLAAPI
+import SLAAuth
 import SLACore
 import SLAScheduler
 import SLAStore
 
-/// The `/v1` HTTP API. Handlers decode, call the service or read the store, and encode; no rule
-/// lives here.
+/// The `/v1` HTTP API. Handlers check who asks (`require`), decode, call the service or read the
+/// store, and encode; no rule lives here.
+///
+/// Access: each route needs an `Action` of the request's principal; a case or entry of a store the
+/// principal does not see is answered 404 exactly as one that does not exist (so that ids of other
+/// stores are neither confirmed nor denied); lists, the follow long-poll and reports hold only the
+/// principal's stores. A write is recorded as done by the principal (`Principal.actor`).
 public struct Routes: Sendable {
     public static let maxBodyBytes = 64 * 1024
     /// The longest `wait=` a follower may ask for, in seconds.
@@ -24,10 +31,20 @@ public struct Routes: Sendable {
     let reporters: NIOThreadPool
     /// `GET /metrics`, on every listener (and alone on `--metrics-listen`).
     let metrics: MetricsPage
+    /// Replication to HQ as health and /metrics show it; nil while `[hq]` is off.
+    public var replication: (@Sendable () -> ReplicationView?)?
+    /// Sign-ins, user changes and acknowledgements, to the journal.
+    let audit: AuditLog
+    /// New passwords (`/v1/users`).
+    let hasher: PasswordHasher
+    /// Who is who (slad's listeners use the same one): the console's sign-in goes through it.
+    public let authenticator: Authenticator?
 
     public init(
         service: SLAService, clock: WallClock = SystemClock(), version: String,
-        readers: NIOThreadPool = Routes.sharedReaders, reporters: NIOThreadPool = Routes.sharedReporters
+        readers: NIOThreadPool = Routes.sharedReaders, reporters: NIOThreadPool = Routes.sharedReporters,
+        logger: Logger = Logger(label: "slad"), hasher: PasswordHasher = PasswordHasher(),
+        authenticator: Authenticator? = nil
     ) {
         self.service = service
         self.clock = clock
@@ -35,6 +52,9 @@ public struct Routes: Sendable {
         self.readers = readers
         self.reporters = reporters
         metrics = MetricsPage(service: service, clock: clock)
+        audit = AuditLog(logger: logger)
+        self.hasher = hasher
+        self.authenticator = authenticator
     }
 
     public static let sharedReaders = started(NIOThreadPool(numberOfThreads: 4))
@@ -47,35 +67,98 @@ public struct Routes: Sendable {
 
     public func router() -> APIRouter {
         let router = APIRouter()
-        router.get("/v1/health") { _, respond in respond.offload(to: readers) { try health() } }
-        router.get("/v1/version") { _, respond in respond(.json(VersionView(version: version))) }
+        router.get("/v1/health") { request, respond in
+            let principal = try require(request, .read)
+            respond.offload(to: readers) { try health(principal) }
+        }
+        router.get("/v1/version") { request, respond in
+            _ = try require(request, .read)
+            respond(.json(VersionView(version: version)))
+        }
         router.post("/v1/cases") { request, respond in try openCase(request, respond) }
-        router.get("/v1/cases") { request, respond in respond.offload(to: readers) { try listCases(request) } }
-        router.get("/v1/cases/:id") { request, respond in respond.offload(to: readers) { try showCase(request) } }
+        router.get("/v1/cases") { request, respond in
+            let principal = try require(request, .read)
+            respond.offload(to: readers) { try listCases(request, principal) }
+        }
+        router.get("/v1/cases/:id") { request, respond in
+            let principal = try require(request, .read)
+            respond.offload(to: readers) { try showCase(request, principal) }
+        }
         router.post("/v1/cases/:id/events") { request, respond in try recordEvent(request, respond) }
         router.get("/v1/escalations") { request, respond in try listEntries(request, respond) }
         router.post("/v1/escalations/:id/ack") { request, respond in try acknowledge(request, respond) }
-        router.get("/v1/export") { request, respond in respond.offload(to: reporters) { try export(request) } }
-        router.get("/v1/reports") { request, respond in respond.offload(to: reporters) { try report(request) } }
-        addMetrics(to: router)
+        router.get("/v1/export") { request, respond in
+            let principal = try require(request, .report)
+            respond.offload(to: reporters) { try export(request, principal) }
+        }
+        router.get("/v1/reports") { request, respond in
+            let principal = try require(request, .report)
+            respond.offload(to: reporters) { try report(request, principal) }
+        }
+        addUserRoutes(to: router)
+        addMetrics(to: router, authenticated: true)
         return router
     }
 
     /// `/metrics` alone: what `--metrics-listen` serves.
     public func metricsRouter() -> APIRouter {
         let router = APIRouter()
-        addMetrics(to: router)
+        addMetrics(to: router, authenticated: false)
         return router
     }
 
-    private func addMetrics(to router: APIRouter) {
+    /// On the metrics listener nobody is authenticated (it serves nothing else); on the API's
+    /// listeners only those who see every store may read slad's counts.
+    private func addMetrics(to router: APIRouter, authenticated: Bool) {
         let page = metrics
-        router.get("/metrics") { _, respond in respond.offload(to: readers) { page.render() } }
+        let replication = self.replication
+        router.get("/metrics") { request, respond in
+            if authenticated, try require(request, .read).scope != .all {
+                throw APIError(status: .forbidden, code: "forbidden", message: "the metrics cover every store")
+            }
+            respond.offload(to: readers) { page.render(replication: replication?()) }
+        }
+    }
+
+    // MARK: Access
+
+    /// The request's principal, when it may do `action`: else 401 (no credentials) or 403.
+    func require(_ request: APIRequest, _ action: Action) throws -> Principal {
+        guard let principal = request.principal else {
+            throw APIError(status: .unauthorized, code: "unauthorized", message: "a valid bearer token is required")
+        }
+        guard principal.may(action) else {
+            throw APIError(
+                status: .forbidden, code: "forbidden",
+                message: "\(principal.role.rawValue) '\(principal.name)' may not \(Self.describe(action))")
+        }
+        return principal
+    }
+
+    /// What a 404 for a case of another store says: the same as for a case that does not exist.
+    static func unknownCase(_ id: String) -> APIError {
+        APIError(status: .notFound, code: "unknown_case", message: "no case '\(id)'")
+    }
+
+    static func unknownEntry(_ id: Int64) -> APIError {
+        APIError(status: .notFound, code: "unknown_entry", message: "no escalation entry \(id)")
+    }
+
+    static func describe(_ action: Action) -> String {
+        switch action {
+        case .read: "read cases"
+        case .openCase: "open cases"
+        case .recordEvent: "record events"
+        case .acknowledge: "acknowledge escalations"
+        case .report: "read reports"
+        case .manageUsers: "manage users"
+        case .managePolicy: "manage the policy"
+        }
     }
 
     // MARK: Handlers
 
-    private func health() throws -> APIResponse {
+    private func health(_ principal: Principal) throws -> APIResponse {
         var status = service.snapshot()
         if status.nextClock == nil, let caseID = status.nextCase, let due = status.nextDue {
             // Not in the scheduler's memory when the snapshot was taken: read it here.
@@ -84,17 +167,18 @@ public struct Routes: Sendable {
         let counts = try? service.store.counts()
         let policy = service.policy
         let time = TimeFormatter(policy: policy)
+        let replication = self.replication?()
         let health: String
         if status.storeFailed {
             health = "failed"
         } else if status.lastFailure != nil || counts == nil || status.orphanedCases > 0
-            || !status.provisionalCases.isEmpty
+            || !status.provisionalCases.isEmpty || replication?.state == "behind"
         {
             health = "degraded"
         } else {
             health = "ok"
         }
-        let view = HealthView(
+        var view = HealthView(
             status: health,
             version: version,
             now: time.format(clock.now()), activeCases: status.activeCases, runningClocks: status.runningClocks,
@@ -103,19 +187,38 @@ public struct Routes: Sendable {
             orphanedCases: status.orphanedCases, provisionalCases: status.provisionalCases,
             calendarWarnings: policy.storeCalendar.map { policy.horizonWarnings(today: $0.date(of: clock.now())) }?
                 .map(\.description) ?? [])
+        view.replication = replication
+        guard principal.scope == .all else {
+            // The next case due may be another store's: named only to those who see every store.
+            var scoped = view
+            scoped.nextCase = nil
+            scoped.nextClock = nil
+            scoped.provisionalCases = nil
+            scoped.pendingEntries = nil
+            scoped.overdueCases = nil
+            scoped.replication = nil
+            return .json(scoped)
+        }
         return .json(view)
     }
 
     /// Writes are answered from the scheduler's queue once their group commit is on disk; the
     /// answer is made on the connection's event loop.
     private func openCase(_ request: APIRequest, _ respond: Responder) throws {
+        let principal = try require(request, .openCase)
         var body: OpenCaseRequest = try decode(request)
+        guard principal.sees(store: body.store) else {
+            throw APIError(
+                status: .forbidden, code: "forbidden",
+                message: "'\(principal.name)' may not open cases for store \(body.store)")
+        }
         let claimed = body.actor
-        body.actor = Self.actor(claimed: claimed, peer: request.peer)
-        // An event sent with the open was done by whoever opens it, unless it says otherwise.
+        body.actor = principal.actor(claimed: claimed)
+        // An event sent with the open was done by whoever opens it, unless it says otherwise
+        // (which only a shared identity may say: see `Principal.actor`).
         body.events = body.events?.map { event in
             var event = event
-            event.actor = Self.actor(claimed: event.actor ?? claimed, peer: request.peer)
+            event.actor = principal.actor(claimed: event.actor ?? claimed)
             return event
         }
         service.open(body) { result in
@@ -129,9 +232,25 @@ public struct Routes: Sendable {
     }
 
     private func recordEvent(_ request: APIRequest, _ respond: Responder) throws {
+        let principal = try require(request, .recordEvent)
         let id = try request.parameter("id")
         var body: RecordEventRequest = try decode(request)
-        body.actor = Self.actor(claimed: body.actor, peer: request.peer)
+        body.actor = principal.actor(claimed: body.actor)
+        guard principal.scope == .all else {
+            // The case's store first (a read, off the event loop), then the write.
+            respond.later { [body] in
+                let store = try await readers.runIfActive { try read { try service.store.caseRecord(id: id) } }?
+                    .opening.store
+                guard let store, principal.sees(store: store) else { throw Self.unknownCase(id) }
+                let result = await withCheckedContinuation { done in
+                    service.record(body, on: id) { done.resume(returning: $0) }
+                }
+                let written = try written(result)
+                return .json(
+                    CaseView(written.record, policy: service.policy, now: clock.now(), replayed: written.replayed))
+            }
+            return
+        }
         service.record(body, on: id) { result in
             respond.onLoop {
                 let written = try written(result)
@@ -141,10 +260,12 @@ public struct Routes: Sendable {
         }
     }
 
-    private func showCase(_ request: APIRequest) throws -> APIResponse {
+    private func showCase(_ request: APIRequest, _ principal: Principal) throws -> APIResponse {
         let id = try request.parameter("id")
-        guard let record = try read({ try service.store.caseRecord(id: id) }) else {
-            throw APIError(status: .notFound, code: "unknown_case", message: "no case '\(id)'")
+        guard let record = try read({ try service.store.caseRecord(id: id) }),
+            principal.sees(store: record.opening.store)
+        else {
+            throw Self.unknownCase(id)
         }
         let events = try read { try service.store.events(of: id) }
         var view = CaseView(record, policy: service.policy, now: clock.now(), events: events)
@@ -152,7 +273,7 @@ public struct Routes: Sendable {
         return .json(view)
     }
 
-    private func listCases(_ request: APIRequest) throws -> APIResponse {
+    private func listCases(_ request: APIRequest, _ principal: Principal) throws -> APIResponse {
         let query = request.query
         var filter = CaseFilter()
         if let state = query.get("state") {
@@ -164,6 +285,8 @@ public struct Routes: Sendable {
         if let overdue = query.get("overdue") { filter.overdue = try flag(overdue, "overdue") }
         filter.kind = query.get("kind")
         filter.store = query.get("store")
+        if let store = filter.store, !principal.sees(store: store) { throw Self.unknownStore(store) }
+        filter.stores = principal.scope.stores
         if let limit = query.get("limit") { filter.limit = try number(limit, "limit") }
         let policy = service.policy
         let now = clock.now()
@@ -173,8 +296,10 @@ public struct Routes: Sendable {
 
     /// A page of the queue now, or (`wait=`, for followers) when the next entry is written.
     private func listEntries(_ request: APIRequest, _ respond: Responder) throws {
+        let principal = try require(request, .read)
         let query = request.query
         var filter = EntryFilter()
+        filter.stores = principal.scope.stores
         filter.tier = query.get("tier")
         if let tier = filter.tier, service.policy.tiers.first(where: { $0.id == tier }) == nil {
             throw APIError(
@@ -234,22 +359,42 @@ public struct Routes: Sendable {
 
     /// Through the group commit like every other write, answered once it is on disk.
     private func acknowledge(_ request: APIRequest, _ respond: Responder) throws {
+        let principal = try require(request, .acknowledge)
         let idText = try request.parameter("id")
         guard let id = Int64(idText), id > 0 else { throw APIError.badRequest("entry id must be a positive number") }
         let body: AcknowledgeRequest = try decode(request, allowEmpty: true) ?? AcknowledgeRequest()
-        let actor = Self.actor(claimed: body.actor, peer: request.peer) ?? "unknown"
-        service.acknowledge(entry: id, by: actor) { result in
-            respond.onLoop {
-                guard let entry = try result.get() else {
-                    throw APIError(status: .notFound, code: "unknown_entry", message: "no escalation entry \(id)")
-                }
-                return .json(EntryView(entry, time: TimeFormatter(policy: service.policy), policy: service.policy))
+        let actor = principal.actor(claimed: body.actor)
+        let answer: @Sendable (Result<QueueEntry?, Error>) throws -> APIResponse = { [audit] result in
+            guard let entry = try result.get() else { throw Self.unknownEntry(id) }
+            if entry.ackedBy == actor {
+                audit.acknowledged(entry: id, caseID: entry.escalation.caseID, store: entry.store, by: actor)
             }
+            return .json(EntryView(entry, time: TimeFormatter(policy: service.policy), policy: service.policy))
+        }
+        guard principal.scope == .all else {
+            // The entry's store first (a read, off the event loop): another store's entry is a 404.
+            respond.later {
+                let entry = try await readers.runIfActive { try read { try service.store.entry(id: id) } }
+                guard let entry, principal.sees(store: entry.store) else { throw Self.unknownEntry(id) }
+                let result = await withCheckedContinuation { done in
+                    service.acknowledge(entry: id, by: actor, note: body.note) { done.resume(returning: $0) }
+                }
+                return try answer(result)
+            }
+            return
+        }
+        service.acknowledge(entry: id, by: actor, note: body.note) { result in
+            respond.onLoop { try answer(result) }
         }
     }
 
+    /// A store outside the principal's scope, asked for by name: as if it had no cases.
+    static func unknownStore(_ store: String) -> APIError {
+        APIError(status: .notFound, code: "unknown_store", message: "no store '\(store)' among yours")
+    }
+
     /// Cases opened in [from, to) with their events, as JSON lines: what to keep before a purge.
-    private func export(_ request: APIRequest) throws -> APIResponse {
+    private func export(_ request: APIRequest, _ principal: Principal) throws -> APIResponse {
         let query = request.query
         let policy = service.policy
         guard let fromText = query.get("from"), let from = Self.instant(fromText, policy),
@@ -259,7 +404,8 @@ public struct Routes: Sendable {
         }
         let now = clock.now()
         var lines = JSONWriter()
-        for (record, events) in try read({ try service.store.export(from: from, to: to) }) {
+        for (record, events) in try read({ try service.store.export(from: from, to: to) })
+        where principal.sees(store: record.opening.store) {
             lines.line(CaseView(record, policy: policy, now: now, events: events))
         }
         return APIResponse(status: .ok, contentType: "application/x-ndjson", body: ByteBuffer(bytes: lines.bytes))
@@ -271,17 +417,6 @@ public struct Routes: Sendable {
             return policy.storeCalendar?.instant(date, 0) ?? Instant(seconds: Int64(date.dayNumber) * 86_400)
         }
         return ISO8601.parse(text)
-    }
-
-    /// The audit trail's actor: who the client says it is, and who the kernel says is calling
-    /// (`li via uid 1000 (amy)`), so a shared till account still shows which login sent it.
-    static func actor(claimed: String?, peer: String?) -> String? {
-        switch (claimed, peer) {
-        case (let claimed?, let peer?): return "\(claimed) via \(peer)"
-        case (let claimed?, nil): return claimed
-        case (nil, let peer?): return peer
-        case (nil, nil): return nil
-        }
     }
 
     // MARK: Plumbing

@@ -74,7 +74,7 @@ extension EntryView {
             deadline: time.format(entry.escalation.deadline), writtenAt: time.format(entry.writtenAt),
             lateMs: entry.lateMillis, state: entry.state.rawValue, ackedBy: entry.ackedBy,
             ackedAt: entry.ackedAt.map(time.format), provisional: provisionalReason.map { _ in true },
-            provisionalReason: provisionalReason)
+            provisionalReason: provisionalReason, ackNote: entry.ackNote)
     }
 }
 

@@ -46,6 +46,8 @@ public struct QueueEntry: Codable, Hashable, Sendable {
     public var deliveredAt: Instant?
     public var ackedBy: String?
     public var ackedAt: Instant?
+    /// What the person who acknowledged wrote with it (the console's acknowledge-with-note).
+    public var ackNote: String?
 }
 
 /// A stored answer to a write that carried an idempotency key.
@@ -94,11 +96,13 @@ public struct Acknowledgement: Sendable, Hashable {
     public var entryID: Int64
     public var actor: String
     public var at: Instant
+    public var note: String?
 
-    public init(entryID: Int64, actor: String, at: Instant) {
+    public init(entryID: Int64, actor: String, at: Instant, note: String? = nil) {
         self.entryID = entryID
         self.actor = actor
         self.at = at
+        self.note = note
     }
 }
 
@@ -108,6 +112,8 @@ public struct CaseFilter: Sendable {
     public var overdue: Bool?
     public var kind: String?
     public var store: String?
+    /// Only cases of these stores (a principal's scope); nil: every store.
+    public var stores: Set<String>?
     public var limit: Int = 100
 
     public init(
@@ -128,6 +134,8 @@ public struct EntryFilter: Sendable {
     public var since: Instant?
     public var afterID: Int64?
     public var caseID: String?
+    /// Only entries of these stores (a principal's scope); nil: every store.
+    public var stores: Set<String>?
     public var limit: Int = 100
 
     public init(

@@ -156,6 +156,60 @@ enum Schema {
             // The message that carried a delivered entry: a digest carries many.
             try db.execute(sql: "ALTER TABLE deliveries ADD COLUMN message TEXT")
         }
+        migrator.registerMigration("v9-users") { db in
+            // People, their API tokens and console sessions. Secrets are never stored: passwords
+            // as scrypt strings, tokens and session cookies as their SHA-256.
+            try db.execute(
+                sql: """
+                    CREATE TABLE users (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        name TEXT NOT NULL UNIQUE,
+                        role TEXT NOT NULL CHECK (role IN ('staff', 'manager', 'hq', 'admin')),
+                        stores TEXT NOT NULL DEFAULT '',
+                        password_hash TEXT,
+                        disabled_at INTEGER,
+                        created_at INTEGER NOT NULL,
+                        uid INTEGER UNIQUE
+                    );
+                    CREATE TABLE api_tokens (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        user_id INTEGER NOT NULL REFERENCES users(id),
+                        label TEXT,
+                        token_sha256 TEXT NOT NULL UNIQUE,
+                        created_at INTEGER NOT NULL,
+                        revoked_at INTEGER
+                    );
+                    CREATE INDEX api_tokens_user ON api_tokens(user_id);
+                    CREATE TABLE sessions (
+                        id_sha256 TEXT PRIMARY KEY,
+                        user_id INTEGER NOT NULL REFERENCES users(id),
+                        csrf TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL,
+                        ended_at INTEGER
+                    );
+                    CREATE INDEX sessions_user ON sessions(user_id);
+                    """)
+        }
+        migrator.registerMigration("v10-ack-note") { db in
+            // What a manager wrote when acknowledging an entry in the console.
+            try db.execute(sql: "ALTER TABLE escalations ADD COLUMN ack_note TEXT")
+        }
+        migrator.registerMigration("v11-outbox") { db in
+            // Replication to HQ (issue 19): each change a commit makes, as a row written in the
+            // same transaction, numbered per store without gaps, until HQ confirms it. Empty while
+            // replication is off.
+            try db.execute(
+                sql: """
+                    CREATE TABLE outbox (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        kind TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        committed_at INTEGER NOT NULL,
+                        payload BLOB NOT NULL
+                    )
+                    """)
+        }
         return migrator
     }
 }

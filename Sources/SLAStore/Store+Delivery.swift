@@ -122,7 +122,7 @@ extension Store {
                 sql: """
                     SELECT e.id, e.case_id, e.clock, e.cycle, e.tier, e.kind, e.due_at, e.deadline, e.store,
                         e.case_kind, e.written_at, e.late_ms, e.state, e.delivered_at, e.acked_by, e.acked_at,
-                        d.route, d.attempts
+                        e.ack_note, d.route, d.attempts
                     FROM deliveries d JOIN escalations e ON e.id = d.entry_id
                     WHERE d.state = 'pending' AND d.next_attempt_at <= ?\(filter)
                     ORDER BY d.next_attempt_at LIMIT \(limit)
@@ -138,8 +138,8 @@ extension Store {
                     store: row[8], caseKind: row[9], writtenAt: Instant(millis: row[10]), lateMillis: row[11],
                     state: DeliveryState(rawValue: row[12]) ?? .pending,
                     deliveredAt: (row[13] as Int64?).map(Instant.init(millis:)), ackedBy: row[14],
-                    ackedAt: (row[15] as Int64?).map(Instant.init(millis:)))
-                due.append(DueDelivery(entry: entry, route: row[16], attempts: row[17]))
+                    ackedAt: (row[15] as Int64?).map(Instant.init(millis:)), ackNote: row[16])
+                due.append(DueDelivery(entry: entry, route: row[17], attempts: row[18]))
             }
             return due
         }
@@ -156,17 +156,19 @@ extension Store {
     public func record(_ outcomes: [DeliveryOutcome], at now: Instant) throws {
         guard !outcomes.isEmpty else { return }
         try write { db in
-            for outcome in outcomes { try Self.record(outcome, at: now, db) }
+            let changed = try outcomes.filter { try Self.record($0, at: now, db) }.map(\.entryID)
+            try outbox.appendEntries(changed, at: now, db)
         }
     }
 
-    private static func record(_ outcome: DeliveryOutcome, at now: Instant, _ db: Database) throws {
+    /// Whether the entry's own row changed.
+    private static func record(_ outcome: DeliveryOutcome, at now: Instant, _ db: Database) throws -> Bool {
         let (id, route, error) = (outcome.entryID, outcome.route, outcome.error)
         guard outcome.attempted else {
             try db.cachedStatement(
                 sql: "UPDATE deliveries SET next_attempt_at = ? WHERE entry_id = ? AND route = ? AND state = 'pending'"
             ).execute(arguments: [outcome.retryAt?.millis ?? now.millis, id, route])
-            return
+            return false
         }
         let state = error == nil ? "delivered" : (outcome.retryAt == nil ? "failed" : "pending")
         try db.cachedStatement(
@@ -206,8 +208,9 @@ extension Store {
                     """
             ).execute(arguments: [id, now.millis])
         default:
-            break
+            return false
         }
+        return db.changesCount > 0
     }
 
     /// The message that carried each delivered route of an entry (a digest names many entries).
@@ -231,7 +234,8 @@ extension Store {
     }
 
     /// Deletes closed cases closed before `cutoff`, with their events, entries and deliveries.
-    /// Returns how many cases went.
+    /// Returns how many cases went. Local only: HQ keeps its history (nothing goes to the
+    /// outbox), and outbox rows stay until HQ confirms them.
     public func purge(closedBefore cutoff: Instant) throws -> Int {
         do {
             return try pool.writeWithoutTransaction { db in

@@ -13,6 +13,10 @@ public final class Store: Sendable {
     let chainedAfter: Int64
     /// Routes each entry in the commit that writes it (see `RouteTable`).
     public let routing = RouteTable()
+    /// Replication's outbox: off unless slad is configured to feed HQ.
+    public let outbox = Outbox()
+    /// Bumped by every change to users, tokens and uid mappings (see Store+Users).
+    public let accessVersion = AccessVersion()
 
     /// Opens (creating if needed) `slad.sqlite` in `directory`, and migrates it.
     public init(directory: String) throws {
@@ -147,6 +151,7 @@ public final class Store: Sendable {
                             batch.writtenAt.millis,
                         ])
                 }
+                try self.outbox.append(batch, chain: chain, entries: inserted, db)
                 db.afterNextTransaction(onCommit: StoreMetrics.syncTimer())  // the COMMIT: WAL written and fsynced
                 return inserted
             }
@@ -242,10 +247,10 @@ public final class Store: Sendable {
     private static func acknowledge(_ ack: Acknowledgement, _ db: Database) throws {
         try db.execute(
             sql: """
-                UPDATE escalations SET state = 'acknowledged', acked_by = ?, acked_at = ?
+                UPDATE escalations SET state = 'acknowledged', acked_by = ?, acked_at = ?, ack_note = ?
                 WHERE id = ? AND state NOT IN ('acknowledged', 'skipped')
                 """,
-            arguments: [ack.actor, ack.at.millis, ack.entryID])
+            arguments: [ack.actor, ack.at.millis, ack.note, ack.entryID])
     }
 
     /// One entry of the queue, or nil.
@@ -332,6 +337,7 @@ public final class Store: Sendable {
             conditions.append("store = ?")
             arguments.append(store)
         }
+        if let stores = filter.stores { Self.restrict(to: stores, &conditions, &arguments) }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let sql = "SELECT state FROM cases \(whereClause) ORDER BY seq DESC LIMIT \(max(1, min(filter.limit, 100_000)))"
         return try read { db in
@@ -364,11 +370,24 @@ public final class Store: Sendable {
             conditions.append("case_id = ?")
             arguments.append(caseID)
         }
+        if let stores = filter.stores { Self.restrict(to: stores, &conditions, &arguments) }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let sql = "SELECT * FROM escalations \(whereClause) ORDER BY id LIMIT \(max(1, min(filter.limit, 100_000)))"
         return try read { db in
             try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)!).map(Self.entry)
         }
+    }
+
+    /// `store IN (...)` for a principal's stores (none: nothing matches).
+    static func restrict(
+        to stores: Set<String>, _ conditions: inout [String], _ arguments: inout [(any DatabaseValueConvertible)?]
+    ) {
+        guard !stores.isEmpty else {
+            conditions.append("0")
+            return
+        }
+        conditions.append("store IN (\(marks(stores.count)))")
+        arguments.append(contentsOf: stores.sorted().map { $0 as (any DatabaseValueConvertible)? })
     }
 
     static func entry(_ row: Row) -> QueueEntry {
@@ -381,7 +400,7 @@ public final class Store: Sendable {
             store: row["store"], caseKind: row["case_kind"], writtenAt: Instant(millis: row["written_at"]),
             lateMillis: row["late_ms"], state: DeliveryState(rawValue: row["state"]) ?? .pending,
             deliveredAt: (row["delivered_at"] as Int64?).map(Instant.init(millis:)), ackedBy: row["acked_by"],
-            ackedAt: (row["acked_at"] as Int64?).map(Instant.init(millis:)))
+            ackedAt: (row["acked_at"] as Int64?).map(Instant.init(millis:)), ackNote: row["ack_note"])
     }
 
     public func answer(forKey key: String) throws -> IdempotentAnswer? {

@@ -141,8 +141,10 @@ struct EscalationsCommand: ParsableCommand {
     @Option(help: "Only entries of this case.") var `case`: String?
     @Flag(help: "Keep running and print new entries as they are written (one JSON object a line with --json).")
     var follow = false
+    @OptionGroup var atHQ: HQEscalationOptions
 
     func run() throws {
+        if let url = atHQ.hq { return try runAtHQ(url) }
         var after: Int64 = 0
         var filters: [String: String?] = [
             "tier": tier, "state": failed ? "failed" : pending ? "pending" : nil, "since": since, "case": `case`,
@@ -183,9 +185,10 @@ struct AckCommand: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The entry id.") var id: Int64
     @Option(help: "Who acknowledges (default: $USER).") var actor: String?
+    @Option(help: "A note kept with the acknowledgement (shown in the console and the API).") var note: String?
 
     func run() throws {
-        let request = AcknowledgeRequest(actor: actor ?? currentUser())
+        let request = AcknowledgeRequest(actor: actor ?? currentUser(), note: note)
         if let entry = try connection.call(
             "POST", "/v1/escalations/\(id)/ack", sending: request, answer: EntryView.self)
         {
@@ -226,10 +229,19 @@ struct HealthCommand: ParsableCommand {
             (.pendingEntries, health.pendingEntries.map(String.init)),
             (.runningClocks, "\(health.runningClocks)"), (.status, health.status), (.storeError, health.storeError),
             (.version, health.version),
+            (.replication, health.replication.map(Self.replication)),
         ]
         for (key, value) in fields.sorted(by: { $0.0.rawValue < $1.0.rawValue }) {
             if let value { print("\(key.rawValue): \(value)") }
         }
+    }
+
+    /// `ok, store S01 at postgres://..., 0 changes behind (lag 0 s), last contact ...`.
+    static func replication(_ view: ReplicationView) -> String {
+        var text = "\(view.state), store \(view.storeID) at \(view.hq), \(view.backlogRows) changes behind"
+        text += " (lag \(Int(view.lagSeconds)) s), last contact \(view.lastContact ?? "none yet")"
+        if let error = view.lastError { text += ", last error: \(error)" }
+        return text
     }
 
     /// `["office": 2, "store": 1]`: as Swift prints a dictionary, in key order.

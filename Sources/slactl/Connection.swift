@@ -8,12 +8,42 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "slad's socket (default: $SLAD_SOCKET, else /run/slad/slad.sock).")
     var socket: String?
 
+    @Option(help: "A remote slad, https://HOST:PORT (default: $SLAD_URL; else the socket).")
+    var url: String?
+
+    @Option(help: "With --url: a file holding the bearer token (slactl user token NAME); default $SLAD_TOKEN_FILE.")
+    var tokenFile: String?
+
+    @Option(help: "With --url: the CA certificate (PEM) to check slad's certificate with, instead of the system's.")
+    var cacert: String?
+
     @Flag(help: "Print the daemon's JSON.")
     var json = false
 
     var client: UnixHTTPClient {
         UnixHTTPClient(
             socketPath: socket ?? ProcessInfo.processInfo.environment["SLAD_SOCKET"] ?? "/run/slad/slad.sock")
+    }
+
+    /// The remote slad of `--url` (or $SLAD_URL, unless `--socket` is given), with its token.
+    func remote() throws -> RemoteHTTPClient? {
+        let environment = ProcessInfo.processInfo.environment
+        guard let text = url ?? (socket == nil ? environment["SLAD_URL"] : nil) else { return nil }
+        guard let base = URL(string: text), let scheme = base.scheme, ["https", "http"].contains(scheme),
+            base.host != nil
+        else {
+            throw ValidationError("--url must be https://HOST:PORT, such as https://slad.example:8470")
+        }
+        var token: String?
+        if let path = tokenFile ?? environment["SLAD_TOKEN_FILE"] {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+                case let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines), !trimmed.isEmpty
+            else {
+                throw ValidationError("--token-file \(path): missing, unreadable or empty")
+            }
+            token = trimmed
+        }
+        return RemoteHTTPClient(base: base, token: token, caCertificate: cacert)
     }
 
     /// Sends a request and reads slad's answer as `Answer`. With `--json` it prints slad's own JSON
@@ -45,7 +75,11 @@ struct ConnectionOptions: ParsableArguments {
     private func send(_ method: String, _ path: String, body: Data?) throws -> UnixHTTPClient.Reply {
         let reply: UnixHTTPClient.Reply
         do {
-            reply = try client.send(method, path, json: body)
+            if let remote = try remote() {
+                reply = try remote.send(method, path, json: body)
+            } else {
+                reply = try client.send(method, path, json: body)
+            }
         } catch let error as UnixHTTPClient.Unreachable {
             printError("slactl: \(error.description)")
             throw ExitStatus.unreachable

@@ -15,6 +15,8 @@ struct ReportCommand: ParsableCommand {
               slactl report --week 2026-W44 --store S01 --format csv
               slactl report --month 2026-10 --format html --output 2026-10.html
               slactl report --from 2026-06-01 --to 2026-11-30    (the half-year review)
+              slactl report --hq postgres://hq_reports@hq.example/slad_hq --password-file hq.pw --month 2026-10
+                                                                 (every store of the chain, from HQ)
             """)
 
     @OptionGroup var connection: ConnectionOptions
@@ -26,6 +28,7 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "table, csv, json or html (default: table; json with --json).") var format: String?
     @Option(help: "Write to this file (replaced whole, never half-written) instead of standard output.")
     var output: String?
+    @OptionGroup var atHQ: HQReportOptions
 
     static let formats = ["table", "csv", "json", "html"]
 
@@ -46,6 +49,7 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let url = atHQ.hq { return try runAtHQ(url) }
         let path =
             "/v1/reports"
             + query([

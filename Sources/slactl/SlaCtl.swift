@@ -15,6 +15,9 @@ struct SlaCtl: ParsableCommand {
             OpenCommand.self, EventCommand.self, ShowCommand.self, ListCommand.self, EscalationsCommand.self,
             AckCommand.self, ExportCommand.self, ReportCommand.self, HealthCommand.self, PolicyCommand.self,
             DeadlineCommand.self, CalendarCommand.self, SimulateCommand.self,
+            HQCommand.self,
+            // Accounts and access (issue 16).
+            UserCommand.self,
         ]
     )
 

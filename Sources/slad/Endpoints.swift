@@ -46,6 +46,15 @@ struct TCPAddress {
         self.port = port
     }
 
+    /// 127.0.0.0/8, ::1 or `localhost`: only this machine reaches it. (A name other than
+    /// localhost is not resolved: it is not loopback.)
+    var isLoopback: Bool {
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        if bare == "localhost" || bare == "::1" { return true }
+        let parts = bare.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+
     /// `--metrics-listen`: HOST:PORT, or a PORT alone on loopback.
     init?(metrics text: String) {
         self.init(Int(text) != nil ? "127.0.0.1:" + text : text)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import NIOCore
+import SLAConsole
 import SLACore
 import SLADelivery
 import SLAMessageIDs
@@ -37,6 +38,11 @@ struct Slad: ParsableCommand {
     @Option(help: "Seconds before a connection that sends nothing is closed.") var idleTimeout = 30
     @Flag(help: .hidden) var checkPolicyStdin = false
     @Flag(help: .hidden) var benchNoPersist = false
+    // TLS on the TCP listener (issue 16): plain TCP only on loopback, when asked for.
+    @Option(help: "The TCP listener's certificate chain (PEM); re-read on SIGHUP.") var tlsCert: String?
+    @Option(help: "The TCP listener's private key (PEM); re-read on SIGHUP.") var tlsKey: String?
+    @Flag(help: "Serve --listen without TLS: only on a loopback address, behind a TLS reverse proxy.")
+    var insecurePlainTcp = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
     @Option(help: "Where logs go: auto (the journal under systemd, else stderr), journal, stderr.")
     var logTarget = "auto"
@@ -47,6 +53,9 @@ struct Slad: ParsableCommand {
         }
         if let listen, TCPAddress(listen) == nil {
             throw ValidationError("--listen must be HOST:PORT, such as 0.0.0.0:8470")
+        }
+        if (tlsCert == nil) != (tlsKey == nil) {
+            throw ValidationError("--tls-cert and --tls-key go together")
         }
         if let metricsListen, TCPAddress(metrics: metricsListen) == nil {
             throw ValidationError("--metrics-listen must be PORT or HOST:PORT, such as 9470 or 127.0.0.1:9470")
@@ -100,12 +109,18 @@ struct Slad: ParsableCommand {
         retention.start()
         let horizonWatch = HorizonWatch(service: service, logger: logger)
         horizonWatch.start()
-        let listeners = try await startListeners(Routes(service: service, version: SLACoreVersion.string), logger)
+        let authenticator = Authenticator(store: store, legacyToken: try tcpLegacyToken(logger), logger: logger)
+        let routes = Routes(
+            service: service, version: SLACoreVersion.string, logger: logger, authenticator: authenticator)
+        let accounts = AuthenticatorAccounts(authenticator: authenticator, store: store)
+        let console = Console(service: service, accounts: accounts, logger: logger)
+        let listeners = try await startListeners(routes, authenticator: authenticator, console: console, logger)
 
         let statusLine: @Sendable (ServiceStatus) -> String = { status in
             StatusLine.render(status, pending: try? store.pendingEntryCount(), policy: service.policy)
         }
         let policyPath = self.policy
+        let tls = listeners.tls
         let shutdown = GroupShutdown()
         let signalService = SignalService(
             signals: signals, group: shutdown, logger: logger,
@@ -114,6 +129,7 @@ struct Slad: ParsableCommand {
                 if let reloaded = PolicyFile.reload(policyPath, into: service, logger: logger) {
                     deliverer.reload(policy: reloaded)
                 }
+                tls?.reload(logger: logger)
             })
         let services: [ServiceGroupConfiguration.ServiceConfiguration] =
             [

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import NIOCore
+import SLAConsole
 import SLACore
 import SLAMessageIDs
 import SLAMetrics
@@ -76,10 +77,14 @@ extension Slad {
         var all: [(name: String, listener: APIListener)] = []
         /// True when slad bound the socket path itself (not passed by systemd): it removes it on exit.
         var boundSocketPath = false
+        /// The TCP listener's certificate, reloaded on SIGHUP.
+        var tls: TLSCertificates?
     }
 
     /// The Unix socket (passed by systemd, or bound at `--socket`), and TCP with `--listen`.
-    func startListeners(_ routes: Routes, _ logger: Logger) async throws -> Listeners {
+    func startListeners(
+        _ routes: Routes, authenticator: Authenticator, console: Console? = nil, _ logger: Logger
+    ) async throws -> Listeners {
         var listeners = Listeners()
         let inherited = SystemdNotify.listenFDs().first
         let endpoint: APIListener.Endpoint
@@ -92,29 +97,83 @@ extension Slad {
         }
         let idle = TimeAmount.seconds(Int64(max(1, idleTimeout)))
         let unix = try await APIListener.start(
-            router: routes.router(), endpoint: endpoint, idleTimeout: idle, logger: logger)
+            router: routes.router(), endpoint: endpoint, authenticator: authenticator, idleTimeout: idle,
+            logger: logger)
         listeners.all.append(("listener", unix))
         if let listen, let address = TCPAddress(listen) {
-            guard let tokenFile, let token = TCPAddress.token(at: tokenFile) else {
-                logger.critical("--listen needs --token-file with a non-empty token: refusing to serve TCP without one")
-                SystemdNotify.failed(errno: EINVAL, status: "--listen without a token file")
-                throw ExitCode(78)
-            }
+            let tls = try tcpSecurity(address, logger)
+            listeners.tls = tls
+            // The managers' web console is served on TCP only (browsers do not reach the socket).
+            let router = routes.router()
+            console?.mount(on: router)
             let tcp = try await APIListener.start(
-                router: routes.router(), endpoint: .tcp(host: address.host, port: address.port, token: token),
-                idleTimeout: idle, logger: logger)
+                router: router, endpoint: .tcp(host: address.host, port: address.port, tls: tls),
+                authenticator: authenticator, idleTimeout: idle, logger: logger)
             listeners.all.append(("tcp", tcp))
-            logger.notice("also serving on TCP \(listen), bearer token required")
+            logger.notice(
+                "also serving on TCP \(listen) (\(tls == nil ? "plain HTTP, loopback only" : "TLS")), credentials required"
+            )
         }
         if let metricsListen, let address = TCPAddress(metrics: metricsListen) {
             let metrics = try await APIListener.start(
                 router: routes.metricsRouter(), endpoint: .openTCP(host: address.host, port: address.port),
-                idleTimeout: idle, logger: logger)
+                authenticator: nil, idleTimeout: idle, logger: logger)
             listeners.all.append(("metrics", metrics))
             logger.notice("serving /metrics on TCP \(address.host):\(address.port)")
         }
         logger.notice(inherited.map { "serving on the socket systemd passed (fd \($0))" } ?? "serving on \(socket)")
         return listeners
+    }
+}
+
+extension Slad {
+    /// The legacy shared `--token-file` token (an operator on TCP), with a warning that it is
+    /// deprecated; nil without the option. An option naming a missing or empty file stops slad.
+    func tcpLegacyToken(_ logger: Logger) throws -> String? {
+        guard let tokenFile else { return nil }
+        guard let token = TCPAddress.token(at: tokenFile) else {
+            logger.critical("--token-file \(tokenFile): missing or empty; refusing to start")
+            SystemdNotify.failed(errno: EINVAL, status: "--token-file missing or empty")
+            throw ExitCode(78)
+        }
+        logger.warning(
+            "--token-file is deprecated: it acts as an admin shared by everyone who has it; give each client its own token (slactl user token NAME) and drop it"
+        )
+        return token
+    }
+
+    /// TLS for `--listen` (`--tls-cert`, `--tls-key`), or plain HTTP only with
+    /// `--insecure-plain-tcp` on a loopback address; anything else stops slad with the reason.
+    func tcpSecurity(_ address: TCPAddress, _ logger: Logger) throws -> TLSCertificates? {
+        func refuse(_ message: String) throws -> Never {
+            logger.critical("\(message)")
+            SystemdNotify.failed(errno: EINVAL, status: message)
+            throw ExitCode(78)  // EX_CONFIG
+        }
+        if let tlsCert, let tlsKey {
+            do {
+                let tls = try TLSCertificates(certificate: tlsCert, key: tlsKey)
+                logger.notice(
+                    "TLS certificate loaded from \(tlsCert) (valid until \(TLSCertificates.date(tls.notValidAfter)))",
+                    metadata: ["message_id": "\(MessageID.tlsCertificate)"])
+                return tls
+            } catch {
+                try refuse("--tls-cert/--tls-key: \(error)")
+            }
+        }
+        guard insecurePlainTcp else {
+            try refuse(
+                "--listen \(address.host):\(address.port) needs TLS (--tls-cert FILE --tls-key FILE); plain HTTP only with --insecure-plain-tcp on a loopback address, behind a TLS reverse proxy"
+            )
+        }
+        guard address.isLoopback else {
+            try refuse(
+                "--insecure-plain-tcp is only allowed on a loopback address (127.0.0.0/8, ::1), not \(address.host): use --tls-cert and --tls-key"
+            )
+        }
+        logger.warning(
+            "serving plain HTTP on \(address.host):\(address.port): only a local reverse proxy should reach it")
+        return nil
     }
 }
 

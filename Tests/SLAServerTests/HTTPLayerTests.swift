@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
+import SLAAuth
 import Testing
 
 @testable import SLAServer
@@ -13,7 +14,7 @@ import Testing
     static func request(_ method: HTTPMethod, _ uri: String, body: String = "") -> APIRequest {
         APIRequest(
             head: HTTPRequestHead(version: .http1_1, method: method, uri: uri), body: ByteBuffer(string: body),
-            peer: "uid 1000 (amy)")
+            peer: "uid 1000 (amy)", principal: .operator("uid 1000 (amy)"))
     }
 
     /// Routes `request` and returns the answer given (routes here answer at once).
@@ -104,8 +105,17 @@ import Testing
                 respond(APIResponse(status: .ok, contentType: "text/plain", body: ByteBuffer(string: "now")))
             }
             router.get("/later") { [unowned self] _, respond in pending = respond }
+            router.post("/v1/echo") { request, respond in
+                respond(APIResponse(status: .ok, contentType: "text/plain", body: request.body))
+            }
+            // With a token: TCP, where only that token (an operator's) is admitted.
+            let access = token.map { token in
+                ConnectionAccess(
+                    authenticator: Authenticator(store: nil, legacyToken: token, logger: Logger(label: "test")),
+                    caller: .tcp(address: "127.0.0.1"))
+            }
             try APIChannelHandler.configure(
-                channel, router: router, peer: nil, token: token, idleTimeout: .seconds(30),
+                channel, router: router, peer: nil, access: access, idleTimeout: .seconds(30),
                 logger: Logger(label: "test"))
             try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
         }
@@ -194,12 +204,12 @@ import Testing
 
     @Test func tcpWithoutTheTokenIs401() throws {
         let connection = try Connection(token: "s3cr3t")
-        try connection.send(.POST, "/echo", body: "{}")
+        try connection.send(.POST, "/v1/echo", body: "{}")
         let refused = try #require(try connection.reply())
         #expect(refused.status == 401)
         #expect(refused.headers["www-authenticate"] == ["Bearer"])
 
-        try connection.send(.POST, "/echo", body: "{}", headers: ["authorization": "Bearer s3cr3t"])
+        try connection.send(.POST, "/v1/echo", body: "{}", headers: ["authorization": "Bearer s3cr3t"])
         #expect(try connection.reply()?.status == 200)
     }
 

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import SLAAuth
 import SLACore
 import SLAScheduler
 import SLAStore
@@ -55,7 +56,7 @@ import Testing
             let answer = Answer()
             let request = APIRequest(
                 head: HTTPRequestHead(version: .http1_1, method: method, uri: uri), body: ByteBuffer(string: body),
-                peer: nil)
+                peer: nil, principal: .operator("test"))
             loop.execute { router.respond(to: request, Responder(eventLoop: loop) { answer.give($0) }) }
             return answer
         }

@@ -47,7 +47,7 @@ mon = ["09:00-18:00"]
 TOML
 
 # --metrics-listen PORT alone: on loopback.
-SLAD_ARGS=(--metrics-listen "$METRICS_PORT" --listen "127.0.0.1:$API_PORT" --token-file "$TEST_TMP/token")
+SLAD_ARGS=(--metrics-listen "$METRICS_PORT" --listen "127.0.0.1:$API_PORT" --insecure-plain-tcp --token-file "$TEST_TMP/token")
 start_slad "$TEST_TMP/state" "$POLICY"
 
 # The scripted run: 6 API writes, and a refused one first (alone, it commits no transaction).

@@ -10,14 +10,18 @@ public struct Policy: Sendable {
     public let channels: [String]
     public let delivery: DeliveryPolicy
     public let retention: RetentionPolicy
+    /// Replication to HQ's PostgreSQL (`[hq]`); nil: off.
+    public let hq: HQPolicy?
 
     public init(
         tiers: [Tier], calendars: [String: BusinessCalendar], kinds: [String: CaseKind],
         clocks: [ClockDefinition], categories: [String] = [], channels: [String] = [],
-        delivery: DeliveryPolicy = DeliveryPolicy(), retention: RetentionPolicy = RetentionPolicy()
+        delivery: DeliveryPolicy = DeliveryPolicy(), retention: RetentionPolicy = RetentionPolicy(),
+        hq: HQPolicy? = nil
     ) {
         self.delivery = delivery
         self.retention = retention
+        self.hq = hq
         self.categories = categories
         self.channels = channels
         self.tiers = tiers

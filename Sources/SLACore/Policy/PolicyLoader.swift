@@ -70,6 +70,7 @@ struct PolicyReader {
 
     static let topLevelKeys: Set<String> = [
         "tier", "defaults", "calendar", "case", "kind", "clock", "delivery", "retention",
+        "hq",
     ]
     static let clockKeys: Set<String> = [
         "title", "kinds", "when", "starts-on", "met-by", "pauses-on", "resumes-on", "restarts-on", "target",
@@ -108,10 +109,11 @@ struct PolicyReader {
         let clocks = readClocks(root, tiers: tiers, calendars: calendars, kinds: kinds, channels: Set(channels))
         let delivery = readDelivery(table(root, "delivery", path: "delivery", required: false), tiers: tiers)
         let retention = readRetention(table(root, "retention", path: "retention", required: false))
+        let hq = readHQ(table(root, "hq", path: "hq", required: false))
         guard errors.isEmpty else { return nil }
         return Policy(
             tiers: tiers, calendars: calendars, kinds: kinds, clocks: clocks, categories: categories,
-            channels: channels, delivery: delivery, retention: retention)
+            channels: channels, delivery: delivery, retention: retention, hq: hq)
     }
 
     // MARK: Tiers

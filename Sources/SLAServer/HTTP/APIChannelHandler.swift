@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOHTTP1
+import SLAAuth
 
 /// One connection's requests, read whole and handed to the router, one at a time; each answer
 /// written as one buffer. Plain NIO on purpose: the async-sequence layers of a framework cost
@@ -15,12 +16,13 @@ final class APIChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// NIO's request parser, then the idle timeout, then this.
     static func configure(
-        _ channel: Channel, router: APIRouter, peer: String?, token: String?, idleTimeout: TimeAmount, logger: Logger
+        _ channel: Channel, router: APIRouter, peer: String?, access: ConnectionAccess?, idleTimeout: TimeAmount,
+        logger: Logger
     ) throws {
         try channel.pipeline.syncOperations.addHandlers(
             ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)),
             IdleStateHandler(readTimeout: idleTimeout),
-            APIChannelHandler(router: router, peer: peer, token: token, logger: logger))
+            APIChannelHandler(router: router, peer: peer, access: access, logger: logger))
     }
 
     private struct Request {
@@ -32,8 +34,8 @@ final class APIChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let router: APIRouter
     private let peer: String?
-    /// For TCP: every request must carry `Authorization: Bearer` this.
-    private let token: String?
+    /// Who may call, and how this connection's caller is known; nil: no check (the metrics listener).
+    private let access: ConnectionAccess?
     private let logger: Logger
 
     /// The request being read.
@@ -55,10 +57,10 @@ final class APIChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var draining = false
     private var open = true
 
-    init(router: APIRouter, peer: String?, token: String?, logger: Logger) {
+    init(router: APIRouter, peer: String?, access: ConnectionAccess?, logger: Logger) {
         self.router = router
         self.peer = peer
-        self.token = token
+        self.access = access
         self.logger = logger
     }
 
@@ -122,23 +124,33 @@ final class APIChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         if request.tooLarge {
             responder(.error(.tooLarge))
-        } else if let refusal = refusal(of: head, context: context) {
-            responder(refusal)
-        } else {
-            router.respond(to: APIRequest(head: head, body: request.body ?? ByteBuffer(), peer: peer), responder)
+            return
         }
+        var principal: Principal?
+        if let access {
+            switch access.authenticator.authenticate(head, caller: access.caller) {
+            case .admit(let admitted):
+                principal = admitted
+                if admitted == nil, ConnectionAccess.needsPrincipal(head.uri) {
+                    responder(Self.refusal(.unauthorized, "unauthorized", "a valid bearer token is required", nil))
+                    return
+                }
+            case .refuse(let status, let code, let message, let retryAfter):
+                responder(Self.refusal(status, code, message, retryAfter))
+                return
+            }
+        }
+        router.respond(
+            to: APIRequest(head: head, body: request.body ?? ByteBuffer(), peer: peer, principal: principal), responder)
     }
 
-    /// TCP without the right bearer token: 401, and a line in the log.
-    private func refusal(of head: HTTPRequestHead, context: ChannelHandlerContext) -> APIResponse? {
-        guard let token, !PeerIdentity.authorized(head.headers.first(name: "authorization"), token: token) else {
-            return nil
-        }
-        let address = context.remoteAddress?.description ?? "?"
-        logger.warning("refused a TCP request without the right bearer token from \(address)")
-        var response = APIResponse.error(
-            APIError(status: .unauthorized, code: "unauthorized", message: "a valid bearer token is required"))
-        response.headers.add(name: "www-authenticate", value: "Bearer")
+    /// A refusal of the authenticator: 401 says how to authenticate, 429 when to come back.
+    private static func refusal(
+        _ status: HTTPResponseStatus, _ code: String, _ message: String, _ retryAfter: Int64?
+    ) -> APIResponse {
+        var response = APIResponse.error(APIError(status: status, code: code, message: message))
+        if status == .unauthorized { response.headers.add(name: "www-authenticate", value: "Bearer") }
+        if let retryAfter { response.headers.add(name: "retry-after", value: "\(retryAfter)") }
         return response
     }
 

@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import SLAAPI
+import SLAAuth
 import SLAScheduler
 
 /// One whole request, its body already read: what a route sees.
@@ -15,10 +16,13 @@ public struct APIRequest {
     public let body: ByteBuffer
     /// Who the kernel says is calling (`uid 1000 (amy)`), or the TCP client's address.
     public let peer: String?
+    /// Who the request acts as, authenticated by the listener (`Authenticator`); nil when it
+    /// carried no credentials (TCP), or on the metrics listener. Routes check it (`Routes.require`).
+    public let principal: Principal?
     /// The `:name` segments of the route that matched, percent-decoded.
-    var parameters: [String: String] = [:]
+    public internal(set) var parameters: [String: String] = [:]
 
-    init(head: HTTPRequestHead, body: ByteBuffer, peer: String?) {
+    init(head: HTTPRequestHead, body: ByteBuffer, peer: String?, principal: Principal?) {
         method = head.method
         let (path, query) = Self.split(head.uri)
         self.path = String(path)
@@ -26,6 +30,7 @@ public struct APIRequest {
         headers = head.headers
         self.body = body
         self.peer = peer
+        self.principal = principal
     }
 
     func parameter(_ name: String) throws -> String {
@@ -41,7 +46,7 @@ public struct APIRequest {
 
 /// `a=1&b=two%20words`: values percent-decoded (a `+` stays a `+`: ISO 8601 offsets carry one).
 public struct QueryParameters {
-    private let items: [(name: String, value: String)]
+    public let items: [(name: String, value: String)]
 
     init(_ query: Substring) {
         items = query.split(separator: "&").map { item in
@@ -131,7 +136,7 @@ public struct Responder: @unchecked Sendable {
     }
 
     /// For the routes that wait (long polls): a task on the connection's event loop.
-    func later(_ make: @escaping @Sendable () async throws -> APIResponse) {
+    public func later(_ make: @escaping @Sendable () async throws -> APIResponse) {
         Task(executorPreference: EventLoopExecutor(eventLoop)) {
             let response: APIResponse
             do {

@@ -1,0 +1,403 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import SLAChain
+import SLACore
+import SLAReports
+import SLAStore
+import Synchronization
+
+/// The chain benchmark (issue 19): many simulated stores push a busy day's peak into one
+/// PostgreSQL. Each store is a writer with its own login (its row level security applies) and its
+/// own connection, calling `HQWriter.apply` as a store's replicator does, with outboxes made by
+/// SLACore's Engine (`SimulatedStore`). Prints a Markdown report.
+///
+/// Phases: (1) a month of every store loaded through the writer (its size stated); (2) the peak:
+/// the busiest hours of a busy day replayed at their own pace, then faster, each store shipping
+/// what it committed at once; the lag of each change from its commit to HQ's commit; (3) a
+/// catch-up: every store drains a backlog as fast as it can (rows/s), against a bulk COPY of the
+/// same rows; (4) HQ's monthly report over every store.
+@main
+struct ChainBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chainbench", abstract: "Many simulated stores replicating into one PostgreSQL (HQ).")
+
+    @Option(help: "An admin login to the PostgreSQL to use (its database chainbench is dropped and made anew).")
+    var url: String
+    @Option(help: "The admin's password file.") var passwordFile: String?
+    @Option(help: "Simulated stores.") var stores = 500
+    @Option(help: "Cases an average store opens a day (the month).") var casesPerDay = 10.0
+    @Option(help: "Cases the busy day opens, per store.") var busyDayCases = 40.0
+    @Option(help: "The month loaded for the report.") var month = "2026-10"
+    @Option(help: "Seconds each peak run lasts.") var seconds = 60
+    @Option(help: "Paces of the peak runs, as multiples of real time.") var speedups = "1,10,60"
+    @Option(help: "The policy.") var policy = "config/policy.toml"
+
+    func run() async throws {
+        let policy = try PolicyLoader.load(
+            text: try String(contentsOfFile: self.policy, encoding: .utf8), file: self.policy)
+        guard let calendar = policy.storeCalendar else { throw HQError("the policy has no store calendar") }
+        let period = try ReportPeriod.month(month, in: calendar)
+        let admin = try HQEndpoint(url: url, passwordFile: passwordFile)
+        var bench = admin
+        bench.database = "chainbench"
+        let report = BenchReport()
+        report.line(
+            "machine: \(ProcessInfo.processInfo.activeProcessorCount) CPUs, load average \(loadAverage()) at start")
+
+        // Setup: a new database, HQ's schema, a login per store.
+        let setup = try await admin.connect()
+        try await setup.query("DROP DATABASE IF EXISTS chainbench", logger: HQLog.quiet)
+        try await setup.query("CREATE DATABASE chainbench", logger: HQLog.quiet)
+        try await setup.close()
+        let connection = try await bench.connect()
+        try await HQMigrator.migrate(on: connection)
+        let ids = (1...stores).map { String(format: "S%03d", $0) }
+        for id in ids { _ = try await HQRoles.addStore(id, password: "bench-\(id)", on: connection) }
+        let serverVersion = try await scalar("SHOW server_version", on: connection)
+        let settings = try await scalar(
+            "SELECT string_agg(name || '=' || setting, ', ' ORDER BY name) FROM pg_settings WHERE name IN "
+                + "('max_connections', 'shared_buffers', 'synchronous_commit', 'fsync', 'max_wal_size')",
+            on: connection)
+        report.line("PostgreSQL \(serverVersion) (\(settings)); \(stores) stores, each its own login and connection")
+
+        // (1) The month.
+        let monthLoad = try await loadMonth(ids, policy: policy, period: period, bench: bench)
+        report.line(
+            "month \(month): \(monthLoad.cases) cases, \(monthLoad.entries) queue entries, \(monthLoad.changes) outbox "
+                + "changes (\(monthLoad.bytes / 1_048_576) MiB of payload), \(casesPerDay) cases a store a day; "
+                + "generated and loaded in \(format(monthLoad.seconds)) s by 8 loaders")
+        let lastSeqs = try await storeSeqs(on: connection)
+
+        // (2) and (3): the busy day after the month.
+        let day = period.to
+        let speeds = speedups.split(separator: ",").compactMap { Double($0) }
+        let busy = try await busyDay(
+            ids, policy: policy, day: day, lastSeqs: lastSeqs, speeds: speeds, bench: bench, report: report)
+        _ = busy
+
+        // (4) The report.
+        var times: [Double] = []
+        var size = (0, 0)
+        for _ in 0..<3 {
+            let start = ContinuousClock.now
+            let result = try await HQReport.make(policy: policy, period: period, now: day, on: connection)
+            times.append(elapsedSeconds(since: start))
+            size = (result.summary.cases, result.summary.escalations)
+        }
+        times.sort()
+        report.line(
+            "report \(month) over \(stores) stores: \(size.0) cases, \(size.1) escalations: "
+                + "\(format(times[1])) s median of 3 (\(times.map(format).joined(separator: ", ")))")
+        report.line("load average at the end: \(loadAverage())")
+        try await connection.close()
+        report.flush()
+    }
+
+    // MARK: Phases
+
+    struct MonthLoad {
+        var cases = 0
+        var entries = 0
+        var changes = 0
+        var bytes = 0
+        var seconds = 0.0
+    }
+
+    /// Every store's month, generated and applied by a few loaders (in batches of 1,000).
+    func loadMonth(_ ids: [String], policy: Policy, period: ReportPeriod, bench: HQEndpoint) async throws -> MonthLoad {
+        let start = ContinuousClock.now
+        let casesPerDay = casesPerDay
+        var total = MonthLoad()
+        try await withThrowingTaskGroup(of: MonthLoad.self) { group in
+            let loaders = 8
+            for loader in 0..<loaders {
+                group.addTask {
+                    var load = MonthLoad()
+                    let connection = try await bench.connect()
+                    for (index, id) in ids.enumerated() where index % loaders == loader {
+                        let outbox = SimulatedStore(
+                            storeID: id, policy: policy, seed: UInt64(index + 1), casesPerDay: casesPerDay
+                        ).outbox(from: period.from, to: period.to, end: period.to)
+                        load.cases += outbox.cases.count
+                        load.entries += outbox.entries.count
+                        load.changes += outbox.changes.count
+                        load.bytes += outbox.changes.reduce(0) { $0 + $1.payload.count }
+                        for chunk in stride(from: 0, to: outbox.changes.count, by: 1000) {
+                            let end = min(chunk + 1000, outbox.changes.count)
+                            try await HQWriter.apply(
+                                store: id, changes: Array(outbox.changes[chunk..<end]), on: connection)
+                        }
+                    }
+                    try await connection.close()
+                    return load
+                }
+            }
+            for try await load in group {
+                total.cases += load.cases
+                total.entries += load.entries
+                total.changes += load.changes
+                total.bytes += load.bytes
+            }
+        }
+        total.seconds = elapsedSeconds(since: start)
+        return total
+    }
+
+    /// The busy day: its morning applied untimed, then the peak replayed at each pace (each run
+    /// takes the next minutes of the peak), then the rest of the day drained as a catch-up.
+    func busyDay(
+        _ ids: [String], policy: Policy, day: Instant, lastSeqs: [String: Int64], speeds: [Double], bench: HQEndpoint,
+        report: BenchReport
+    ) async throws -> Bool {
+        // `day` is local midnight (the month's end in the store calendar): the peak starts at 11:00.
+        let peakStart = day.adding(seconds: 11 * 3600)
+        let dayEnd = day.adding(seconds: 86_400)
+        let busyDayCases = busyDayCases
+        let outboxes: [(String, [OutboxChange])] = ids.enumerated().map { index, id in
+            let outbox = SimulatedStore(
+                storeID: id, policy: policy, seed: UInt64(10_000 + index), casesPerDay: busyDayCases
+            )
+            .outbox(from: day, to: dayEnd, end: dayEnd, firstCase: 100_000)
+            let base = lastSeqs[id] ?? 0
+            return (
+                id,
+                outbox.changes.map { change in
+                    var shifted = change
+                    shifted.seq += base
+                    return shifted
+                }
+            )
+        }
+        let totalChanges = outboxes.reduce(0) { $0 + $1.1.count }
+        let peakHour = peakStart.millis..<(peakStart.millis + 3_600_000)
+        let peakChanges = outboxes.reduce(0) { $0 + $1.1.filter { peakHour.contains($0.committedAt) }.count }
+        report.line(
+            "busy day: \(busyDayCases) cases a store, \(totalChanges) outbox changes over \(ids.count) stores; "
+                + "its peak hour (11:00-12:00 local): \(peakChanges) changes, \(format(Double(peakChanges) / 3600)) a second "
+                + "chain-wide")
+        // The morning, untimed.
+        try await everyStore(outboxes, bench: bench) { id, changes, connection in
+            let morning = changes.filter { $0.committedAt < peakStart.millis }
+            for chunk in stride(from: 0, to: morning.count, by: 1000) {
+                try await HQWriter.apply(
+                    store: id, changes: Array(morning[chunk..<min(chunk + 1000, morning.count)]), on: connection)
+            }
+            return []
+        }
+        report.table(
+            header:
+                "| pace | simulated minutes | changes shipped | chain-wide changes/s | batches | lag p50 | lag p99 | lag max | load avg |"
+        )
+        var cursor = peakStart.millis
+        for speed in speeds {
+            let window = Int64(Double(seconds) * speed * 1000)
+            let from = cursor
+            let to = cursor + window
+            cursor = to
+            let wallStart = Date().timeIntervalSince1970 * 1000
+            let lags = try await everyStore(outboxes, bench: bench) { id, changes, connection in
+                let mine = changes.filter { $0.committedAt >= from && $0.committedAt < to }
+                var lags: [Double] = []
+                var index = 0
+                while index < mine.count {
+                    // When this change is committed at the store, on the wall clock.
+                    let due = wallStart + Double(mine[index].committedAt - from) / speed
+                    let now = Date().timeIntervalSince1970 * 1000
+                    if due > now { try await Task.sleep(for: .milliseconds(Int(due - now))) }
+                    // Ship everything committed by now, as a replicator woken by a commit does.
+                    let shipNow = Date().timeIntervalSince1970 * 1000
+                    var end = index
+                    while end < mine.count, end - index < 500,
+                        wallStart + Double(mine[end].committedAt - from) / speed <= shipNow
+                    {
+                        end += 1
+                    }
+                    end = max(end, index + 1)
+                    let batch = Array(mine[index..<end])
+                    try await HQWriter.apply(store: id, changes: batch, on: connection)
+                    let visible = Date().timeIntervalSince1970 * 1000
+                    for change in batch {
+                        lags.append(visible - (wallStart + Double(change.committedAt - from) / speed))
+                    }
+                    lags.append(-1)  // a batch marker, counted below
+                    index = end
+                }
+                return lags
+            }
+            let batches = lags.filter { $0 < 0 }.count
+            let sorted = lags.filter { $0 >= 0 }.sorted()
+            let elapsed = Date().timeIntervalSince1970 - wallStart / 1000
+            report.table(
+                row:
+                    "| \(format(speed))x | \(Int(Double(window) / 60_000)) | \(sorted.count) | \(format(Double(sorted.count) / max(elapsed, 1))) | \(batches) | \(ms(percentile(50, sorted))) | \(ms(percentile(99, sorted))) | \(ms(sorted.last ?? 0)) | \(loadAverage()) |"
+            )
+        }
+        // The catch-up: the rest of the day, every store at once, as fast as it can.
+        let rest = outboxes.map { ($0.0, $0.1.filter { $0.committedAt >= cursor }) }
+        let restCount = rest.reduce(0) { $0 + $1.1.count }
+        let start = ContinuousClock.now
+        try await everyStore(rest, bench: bench) { id, changes, connection in
+            for chunk in stride(from: 0, to: changes.count, by: 500) {
+                try await HQWriter.apply(
+                    store: id, changes: Array(changes[chunk..<min(chunk + 500, changes.count)]), on: connection)
+            }
+            return []
+        }
+        let drain = elapsedSeconds(since: start)
+        // The baseline: the same rows by one bulk COPY into a table like hq_changes.
+        let copy = try await copyBaseline(rest.flatMap { id, changes in changes.map { (id, $0) } }, bench: bench)
+        report.line(
+            "catch-up: \(restCount) changes (the rest of the day) drained by \(ids.count) stores at once in "
+                + "\(format(drain)) s: \(format(Double(restCount) / drain)) changes/s, each change one hq_changes row "
+                + "and one snapshot row (\(format(Double(2 * restCount) / drain)) rows/s); bulk COPY of the same "
+                + "\(restCount) hq_changes rows: \(format(copy)) s, \(format(Double(restCount) / copy)) rows/s")
+        return true
+    }
+
+    /// Runs `work` for every store at once, each on its own connection as its own login.
+    @discardableResult
+    func everyStore(
+        _ outboxes: [(String, [OutboxChange])], bench: HQEndpoint,
+        _ work: @escaping @Sendable (String, [OutboxChange], PostgresConnection) async throws -> [Double]
+    ) async throws -> [Double] {
+        try await withThrowingTaskGroup(of: [Double].self) { group in
+            for (id, changes) in outboxes {
+                var login = bench
+                login.user = HQRoles.roleName(forStore: id)
+                login.password = "bench-\(id)"
+                group.addTask {
+                    let connection = try await login.connect()
+                    do {
+                        let result = try await work(id, changes, connection)
+                        try await connection.close()
+                        return result
+                    } catch {
+                        try? await connection.close()
+                        throw HQError("store \(id): \(HQError.describe(error))")
+                    }
+                }
+            }
+            var all: [Double] = []
+            for try await part in group { all += part }
+            return all
+        }
+    }
+
+    /// Seconds for one COPY of these rows into an empty copy of hq_changes (its primary key too).
+    func copyBaseline(_ rows: [(String, OutboxChange)], bench: HQEndpoint) async throws -> Double {
+        let connection = try await bench.connect()
+        try await connection.query("DROP TABLE IF EXISTS bench_copy", logger: HQLog.quiet)
+        try await connection.query("CREATE TABLE bench_copy (LIKE hq_changes INCLUDING ALL)", logger: HQLog.quiet)
+        var lines: [ByteBuffer] = []
+        var buffer = ByteBuffer()
+        for (store, change) in rows {
+            let committed = ISO8601.format(Instant(millis: change.committedAt), offsetSeconds: 0)
+            buffer.writeString(
+                "\(store)\t\(change.seq)\t\(change.kind.rawValue)\t\(copyText(change.key))\t\(committed)\t")
+            buffer.writeString(ISO8601.format(Instant(millis: change.committedAt), offsetSeconds: 0))
+            buffer.writeString("\t")
+            buffer.writeString(copyText(String(decoding: change.payload, as: UTF8.self)))
+            buffer.writeString("\n")
+            if buffer.readableBytes > 1 << 20 {
+                lines.append(buffer)
+                buffer = ByteBuffer()
+            }
+        }
+        lines.append(buffer)
+        let start = ContinuousClock.now
+        try await connection.copyFrom(
+            table: "bench_copy", columns: ["store_id", "seq", "kind", "key", "committed_at", "received_at", "payload"],
+            logger: HQLog.quiet
+        ) { writer in
+            for chunk in lines { try await writer.write(chunk) }
+        }
+        let elapsed = elapsedSeconds(since: start)
+        try await connection.close()
+        return elapsed
+    }
+
+    // MARK: Helpers
+
+    func storeSeqs(on connection: PostgresConnection) async throws -> [String: Int64] {
+        var result: [String: Int64] = [:]
+        for status in try await HQStoreStatus.all(on: connection) { result[status.store] = status.lastSeq }
+        return result
+    }
+
+    func scalar(_ sql: String, on connection: PostgresConnection) async throws -> String {
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: HQLog.quiet)
+        for try await value in rows.decode(String.self) { return value }
+        return ""
+    }
+}
+
+/// COPY's text format: backslash, tab and newline escaped.
+func copyText(_ text: String) -> String {
+    var result = ""
+    result.reserveCapacity(text.utf8.count)
+    for character in text.unicodeScalars {
+        switch character {
+        case "\\": result += "\\\\"
+        case "\t": result += "\\t"
+        case "\n": result += "\\n"
+        case "\r": result += "\\r"
+        default: result.unicodeScalars.append(character)
+        }
+    }
+    return result
+}
+
+func elapsedSeconds(since start: ContinuousClock.Instant) -> Double {
+    let elapsed = ContinuousClock.now - start
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+}
+
+func percentile(_ p: Double, _ sorted: [Double]) -> Double {
+    guard !sorted.isEmpty else { return 0 }
+    let rank = max(1, Int((p / 100 * Double(sorted.count)).rounded(.up)))
+    return sorted[min(rank, sorted.count) - 1]
+}
+
+func format(_ value: Double) -> String {
+    value >= 100
+        ? String(format: "%.0f", value) : value >= 10 ? String(format: "%.1f", value) : String(format: "%.2f", value)
+}
+
+func ms(_ millis: Double) -> String { millis >= 1000 ? "\(format(millis / 1000)) s" : "\(format(millis)) ms" }
+
+func loadAverage() -> String {
+    let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
+    return text.split(separator: " ").prefix(3).joined(separator: " ")
+}
+
+/// The Markdown the run prints at its end (and lines as it goes, to follow a long run).
+final class BenchReport: Sendable {
+    private let lines = Mutex<[String]>([])
+
+    func line(_ text: String) {
+        print(text)
+        fflush(nil)
+        lines.withLock { $0.append("- " + text) }
+    }
+
+    func table(header: String) {
+        print(header)
+        lines.withLock {
+            $0 += ["", header, "|" + String(repeating: " --- |", count: header.filter { $0 == "|" }.count - 1)]
+        }
+    }
+
+    func table(row: String) {
+        print(row)
+        fflush(nil)
+        lines.withLock { $0.append(row) }
+    }
+
+    func flush() {
+        print("\n---- Markdown\n")
+        print(lines.withLock { $0.joined(separator: "\n") })
+    }
+}
