@@ -126,6 +126,8 @@ let package = Package(
             dependencies: [
                 "SLACore", "SLAStore", "SLAScheduler", "SLAServer", "SLASystemd", "SLADelivery", "SLAPolicyFile",
                 "SLAMessageIDs", "SLAMetrics", "SLAConsole",
+                // Replication to HQ (chain-store): the replicator and health's view of it.
+                "SLAChain", "SLAAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -195,6 +197,9 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+                // The store's replicator (chain-store): a service of slad's group, its journal ids.
+                "SLAMessageIDs", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // The chain benchmark (issue 19): simulated stores replicating into one PostgreSQL.

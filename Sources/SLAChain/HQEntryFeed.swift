@@ -66,6 +66,7 @@ public enum HQEntryFeed {
     ) async throws {
         var seen: [String: Int64] = [:]  // key -> arrival, pruned behind the watermark
         var watermark: Int64?
+        var startedAt: Int64?  // HQ's clock at the first connection: nothing older is news
         var pause = 1
         while !Task.isCancelled {
             let connection: PostgresConnection
@@ -80,14 +81,19 @@ public enum HQEntryFeed {
             pause = 1
             do {
                 try await connection.listen(on: HQSchema.hqEntriesChannel) { notifications in
-                    // Listening first, then catching up: nothing falls between the two.
-                    // Arrivals are stamped at their transaction's start, so the catch-up looks a
-                    // minute back and `seen` drops the repeats.
-                    let caughtUp = try await list(
-                        tier: tier, pending: watermark == nil, arrivedAfter: watermark.map { $0 - 60_000 },
-                        limit: watermark == nil ? 1000 : 100_000, on: connection)
-                    deliver(fresh(caughtUp, seen: &seen, watermark: &watermark))
-                    if watermark == nil { watermark = try await serverNow(on: connection) }
+                    // Listening first, then catching up: nothing falls between the two. At the
+                    // first connection the pending entries; after a lost one, what arrived since
+                    // the last seen (stamped at their transaction's start, so a minute back, and
+                    // `seen` drops the repeats).
+                    if let startedAt {
+                        let since = max(startedAt, (watermark ?? startedAt) - 60_000)
+                        let missed = try await list(tier: tier, arrivedAfter: since, limit: 100_000, on: connection)
+                        deliver(fresh(missed, seen: &seen, watermark: &watermark))
+                    } else {
+                        startedAt = try await serverNow(on: connection)
+                        let pending = try await list(tier: tier, pending: true, on: connection)
+                        deliver(fresh(pending, seen: &seen, watermark: &watermark))
+                    }
                     for try await notification in notifications {
                         guard let entry = try await entry(key: notification.payload, on: connection),
                             entry.tier == tier

@@ -179,7 +179,7 @@ struct ChainBench: AsyncParsableCommand {
                 + "its peak hour (11:00-12:00 local): \(peakChanges) changes, \(format(Double(peakChanges) / 3600)) a second "
                 + "chain-wide")
         // The morning, untimed.
-        try await everyStore(outboxes, bench: bench) { id, changes, connection in
+        try await everyStore(outboxes, bench: bench) { id, changes, connection, _ in
             let morning = changes.filter { $0.committedAt < peakStart.millis }
             for chunk in stride(from: 0, to: morning.count, by: 1000) {
                 try await HQWriter.apply(
@@ -197,8 +197,9 @@ struct ChainBench: AsyncParsableCommand {
             let from = cursor
             let to = cursor + window
             cursor = to
-            let wallStart = Date().timeIntervalSince1970 * 1000
-            let lags = try await everyStore(outboxes, bench: bench) { id, changes, connection in
+            let starts = Shared<Double>(0)
+            let lags = try await everyStore(outboxes, bench: bench) { id, changes, connection, wallStart in
+                starts.value.withLock { $0 = wallStart }
                 let mine = changes.filter { $0.committedAt >= from && $0.committedAt < to }
                 var lags: [Double] = []
                 var index = 0
@@ -229,7 +230,7 @@ struct ChainBench: AsyncParsableCommand {
             }
             let batches = lags.filter { $0 < 0 }.count
             let sorted = lags.filter { $0 >= 0 }.sorted()
-            let elapsed = Date().timeIntervalSince1970 - wallStart / 1000
+            let elapsed = Date().timeIntervalSince1970 - starts.value.withLock { $0 } / 1000
             report.table(
                 row:
                     "| \(format(speed))x | \(Int(Double(window) / 60_000)) | \(sorted.count) | \(format(Double(sorted.count) / max(elapsed, 1))) | \(batches) | \(ms(percentile(50, sorted))) | \(ms(percentile(99, sorted))) | \(ms(sorted.last ?? 0)) | \(loadAverage()) |"
@@ -238,15 +239,18 @@ struct ChainBench: AsyncParsableCommand {
         // The catch-up: the rest of the day, every store at once, as fast as it can.
         let rest = outboxes.map { ($0.0, $0.1.filter { $0.committedAt >= cursor }) }
         let restCount = rest.reduce(0) { $0 + $1.1.count }
-        let start = ContinuousClock.now
-        try await everyStore(rest, bench: bench) { id, changes, connection in
+        let drainStart = Shared<Double>(0)
+        try await everyStore(rest, bench: bench) { id, changes, connection, start in
+            drainStart.value.withLock { $0 = start }
+            let now = Date().timeIntervalSince1970 * 1000
+            if start > now { try await Task.sleep(for: .milliseconds(Int(start - now))) }
             for chunk in stride(from: 0, to: changes.count, by: 500) {
                 try await HQWriter.apply(
                     store: id, changes: Array(changes[chunk..<min(chunk + 500, changes.count)]), on: connection)
             }
             return []
         }
-        let drain = elapsedSeconds(since: start)
+        let drain = Date().timeIntervalSince1970 - drainStart.value.withLock { $0 } / 1000
         // The baseline: the same rows by one bulk COPY into a table like hq_changes.
         let copy = try await copyBaseline(rest.flatMap { id, changes in changes.map { (id, $0) } }, bench: bench)
         report.line(
@@ -257,25 +261,33 @@ struct ChainBench: AsyncParsableCommand {
         return true
     }
 
-    /// Runs `work` for every store at once, each on its own connection as its own login.
+    /// Runs `work` for every store at once, each on its own connection as its own login. Every
+    /// store logs in first; `work` gets the wall-clock instant (ms) they all start from.
     @discardableResult
     func everyStore(
         _ outboxes: [(String, [OutboxChange])], bench: HQEndpoint,
-        _ work: @escaping @Sendable (String, [OutboxChange], PostgresConnection) async throws -> [Double]
+        _ work: @escaping @Sendable (String, [OutboxChange], PostgresConnection, Double) async throws -> [Double]
     ) async throws -> [Double] {
-        try await withThrowingTaskGroup(of: [Double].self) { group in
-            for (id, changes) in outboxes {
+        let connections = try await withThrowingTaskGroup(of: (String, PostgresConnection).self) { group in
+            for (id, _) in outboxes {
                 var login = bench
                 login.user = HQRoles.roleName(forStore: id)
                 login.password = "bench-\(id)"
+                group.addTask { (id, try await login.connect()) }
+            }
+            var all: [String: PostgresConnection] = [:]
+            for try await (id, connection) in group { all[id] = connection }
+            return all
+        }
+        let start = Date().timeIntervalSince1970 * 1000 + 200
+        defer { for connection in connections.values { Task { try? await connection.close() } } }
+        return try await withThrowingTaskGroup(of: [Double].self) { group in
+            for (id, changes) in outboxes {
+                let connection = connections[id]!
                 group.addTask {
-                    let connection = try await login.connect()
                     do {
-                        let result = try await work(id, changes, connection)
-                        try await connection.close()
-                        return result
+                        return try await work(id, changes, connection, start)
                     } catch {
-                        try? await connection.close()
                         throw HQError("store \(id): \(HQError.describe(error))")
                     }
                 }
@@ -374,6 +386,12 @@ func loadAverage() -> String {
 }
 
 /// The Markdown the run prints at its end (and lines as it goes, to follow a long run).
+final class Shared<Value: Sendable>: Sendable {
+    let value: Mutex<Value>
+
+    init(_ value: Value) { self.value = Mutex(value) }
+}
+
 final class BenchReport: Sendable {
     private let lines = Mutex<[String]>([])
 

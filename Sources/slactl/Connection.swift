@@ -14,7 +14,10 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "With --url: a file holding the bearer token (slactl user token NAME); default $SLAD_TOKEN_FILE.")
     var tokenFile: String?
 
-    @Option(help: "With --url: the CA certificate (PEM) to check slad's certificate with, instead of the system's.")
+    @Option(
+        help:
+            "The CA certificate (PEM) to check the server with, instead of the system's: slad's with --url (HQ's with escalations --hq)."
+    )
     var cacert: String?
 
     @Flag(help: "Print the daemon's JSON.")

@@ -11,15 +11,15 @@ struct HQEscalationOptions: ParsableArguments {
     @Option(help: "With --hq: a file whose first line is the password.")
     var passwordFile: String?
 
-    @Option(help: "With --hq: HQ's CA certificate (PEM).")
-    var cacert: String?
+    // HQ's CA certificate is the connection options' --cacert (one option: a command may not
+    // name two the same).
 }
 
 extension EscalationsCommand {
     func runAtHQ(_ url: String) throws {
         let endpoint: HQEndpoint
         do {
-            endpoint = try HQEndpoint(url: url, passwordFile: atHQ.passwordFile, caFile: atHQ.cacert)
+            endpoint = try HQEndpoint(url: url, passwordFile: atHQ.passwordFile, caFile: connection.cacert)
         } catch {
             throw ValidationError(error.description)
         }

@@ -12,15 +12,15 @@ struct HQReportOptions: ParsableArguments {
     @Option(help: "With --hq: a file whose first line is the password.")
     var passwordFile: String?
 
-    @Option(help: "With --hq: HQ's CA certificate (PEM).")
-    var cacert: String?
+    // HQ's CA certificate is the connection options' --cacert (one option: a command may not
+    // name two the same).
 
     @Option(help: "With --hq: the policy whose clocks, tiers and calendar the report names (default: slad's).")
     var policy: String?
 
-    func endpoint(_ url: String) throws -> HQEndpoint {
+    func endpoint(_ url: String, caFile: String?) throws -> HQEndpoint {
         do {
-            return try HQEndpoint(url: url, passwordFile: passwordFile, caFile: cacert)
+            return try HQEndpoint(url: url, passwordFile: passwordFile, caFile: caFile)
         } catch {
             throw ValidationError(error.description)
         }
@@ -30,7 +30,7 @@ struct HQReportOptions: ParsableArguments {
 extension ReportCommand {
     /// The chain's report: the same computation and renderings as slad's, on HQ's rows.
     func runAtHQ(_ url: String) throws {
-        let endpoint = try atHQ.endpoint(url)
+        let endpoint = try atHQ.endpoint(url, caFile: connection.cacert)
         let policy = try loadPolicy(atHQ.policy ?? defaultPolicyPath())
         guard let calendar = policy.storeCalendar else {
             printError("slactl: the policy has no calendar to count the period in")

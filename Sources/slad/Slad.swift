@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import NIOCore
+import SLAAPI
+import SLAChain
 import SLAConsole
 import SLACore
 import SLADelivery
@@ -100,6 +102,8 @@ struct Slad: ParsableCommand {
         let logger = bootstrapLogging()
         let policy = try loadPolicy(logger)
         let store = try openStore(logger)
+        // Before recovery, whose commits go to the outbox too.
+        let replication = ReplicationSwitch(hq: policy.hq, replicator: startReplication(policy, store, logger))
         let service = SLAService(policy: policy, store: store, logger: logger, persist: !benchNoPersist)
         try recover(service, logger)
         let deliverer = Deliverer(policy: policy, store: store, logger: logger)
@@ -110,14 +114,21 @@ struct Slad: ParsableCommand {
         let horizonWatch = HorizonWatch(service: service, logger: logger)
         horizonWatch.start()
         let authenticator = Authenticator(store: store, legacyToken: try tcpLegacyToken(logger), logger: logger)
-        let routes = Routes(
+        var routes = Routes(
             service: service, version: SLACoreVersion.string, logger: logger, authenticator: authenticator)
+        let replicationView: @Sendable () -> ReplicationView? = {
+            replication.replicator.map {
+                ReplicationReport.view($0, store: store, policy: service.policy, now: SystemClock().now())
+            }
+        }
+        routes.replication = replicationView
         let accounts = AuthenticatorAccounts(authenticator: authenticator, store: store)
         let console = Console(service: service, accounts: accounts, logger: logger)
         let listeners = try await startListeners(routes, authenticator: authenticator, console: console, logger)
 
         let statusLine: @Sendable (ServiceStatus) -> String = { status in
-            StatusLine.render(status, pending: try? store.pendingEntryCount(), policy: service.policy)
+            StatusLine.render(
+                status, pending: try? store.pendingEntryCount(), policy: service.policy, replication: replicationView())
         }
         let policyPath = self.policy
         let tls = listeners.tls
@@ -128,6 +139,10 @@ struct Slad: ParsableCommand {
             reload: {
                 if let reloaded = PolicyFile.reload(policyPath, into: service, logger: logger) {
                     deliverer.reload(policy: reloaded)
+                    if reloaded.hq != replication.hq {
+                        // The outbox turned on (with a backfill) or off, then the replicator swapped.
+                        replication.replace(hq: reloaded.hq, with: startReplication(reloaded, store, logger))
+                    }
                 }
                 tls?.reload(logger: logger)
             })
@@ -141,6 +156,8 @@ struct Slad: ParsableCommand {
                 .init(service: StopOnShutdown(name: "horizon") { horizonWatch.stop() }),
                 .init(service: HeartbeatService(service: service, statusLine: statusLine)),
             ]
+            // Replication stops before the scheduler: what the last commits write ships at the next start.
+            + [.init(service: replication)]
             + listeners.all.map { name, listener in
                 .init(service: StopOnShutdown(name: name) { await listener.stop() })
             }

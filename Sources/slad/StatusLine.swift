@@ -1,11 +1,14 @@
 import Foundation
+import SLAAPI
 import SLACore
 import SLAScheduler
 import SLASystemd
 
 /// `systemctl status slad`: "42 open cases, 97 clocks running, next due 14:32 (C-1042 first-response)".
 enum StatusLine {
-    static func render(_ status: ServiceStatus, pending: Int?, policy: Policy) -> String {
+    static func render(
+        _ status: ServiceStatus, pending: Int?, policy: Policy, replication: ReplicationView? = nil
+    ) -> String {
         var line = "\(status.activeCases) open cases, \(status.runningClocks) clocks running"
         if let due = status.nextDue, let caseID = status.nextCase, let clock = status.nextClock {
             // In the stores' own zone, as staff read their clocks.
@@ -20,6 +23,7 @@ enum StatusLine {
         if let failure = status.lastFailure {
             line += status.storeFailed ? "; STORE FAILED: \(failure)" : "; STORE FAILING: \(failure)"
         }
+        if let replication { line += "; " + ReplicationReport.statusText(replication) }
         return line
     }
 }
