@@ -21,26 +21,36 @@ public final class Deliverer: @unchecked Sendable {
     private let store: Store
     private let clock: WallClock
     private let logger: Logger
-    private let queue = DispatchQueue(label: "slad.delivery")
+    private let queue: DispatchQueue
+    /// Answers of attempts, run on `queue` in batches.
+    private let answers: QueueInbox
     private let sender = RouteSender()
     /// Attempts started and not yet recorded: `stop()` waits for them.
     private let attempts = DispatchGroup()
     private var timer: DispatchSourceTimer?
     private var stopped = false
-    /// `entry/route` of the attempts in flight or not yet recorded (a pass must not start them
-    /// again), and how many hooks run (each holds a thread).
+    /// `entry/route` of the attempts in flight (a pass must not start them again), and how many
+    /// hooks run (each holds a thread).
     private var inFlight: Set<DeliveryKey> = []
     private var hooksInFlight = 0
+    /// Webhook posts and hooks in flight per route: each route has its own room, so that a
+    /// receiver that hangs holds up only its own entries.
+    private var routeInFlight: [String: Int] = [:]
     /// The messages of each message route still to send, one at a time: a lock-out answered to
     /// one stops the rest, and the route's rate window and the order of its messages hold.
     private var queued: [String: [(plan: MessageComposer.Plan, carried: [DueDelivery])]] = [:]
     private var outcomes: [DeliveryOutcome] = []
-    /// Keys of `inFlight` whose outcomes wait in `outcomes`: released once recorded.
-    private var settled: [DeliveryKey] = []
+    /// Webhook posts a pass started, sent together at its end.
+    private var posts: [HTTPSender.Post] = []
+    /// Deliveries whose outcomes wait in `outcomes`: still pending in the store, so not read
+    /// again until recorded.
+    private var recording: Set<DeliveryKey> = []
     private var flushScheduled = false
-    private var tickAfterFlush = false
+    private var lastFlush = DispatchTime(uptimeNanoseconds: 0)
     /// Attempts were left for want of room: look again as soon as some end.
     private var backlog = false
+    /// A pass is due `followUpMillis` after one that found work.
+    private var followUpScheduled = false
     private var windows: [String: SendWindow] = [:]
     private var lockedUntil: [String: Instant] = [:]
     private var lastDigestAt: [String: Instant] = [:]
@@ -51,13 +61,28 @@ public final class Deliverer: @unchecked Sendable {
     /// A pass asked for by `wake()` waits on `queue` (behind `lock`).
     private var wakeQueued = false
 
-    /// Webhook posts in flight at once (no thread each: the cost is a connection and a buffer).
+    /// Webhook posts in flight at once per route (no thread each: the cost is a connection and a
+    /// buffer).
     static let maxInFlight = 512
     /// Hooks running at once (each holds a thread in `waitpid`).
     static let maxHooks = 32
+    /// A pass reads more for webhooks and hooks once this many have room, not for every one that
+    /// ends: in a burst each read skips the hundreds in flight.
+    static let refill = 64
+    /// Outcomes are written at most this often (each write is an fsync, and the scheduler's
+    /// commits wait for it); until then they are not read again, so nothing is tried twice.
+    static let flushIntervalMillis = 20
+    /// ... or at once when this many wait.
+    static let flushBatch = 2_000
+    /// After a pass that found work, the next looks this soon: the scheduler wakes the deliverer
+    /// only once it has caught up with what fell due, and in a burst that can be a second later.
+    static let followUpMillis = 20
 
     public init(policy: Policy, store: Store, clock: WallClock = SystemClock(), logger: Logger) {
         self.policy = policy
+        let queue = DispatchQueue(label: "slad.delivery")
+        self.queue = queue
+        answers = QueueInbox(queue: queue)
         self.store = store
         self.clock = clock
         self.logger = logger
@@ -84,7 +109,7 @@ public final class Deliverer: @unchecked Sendable {
     public func start(every interval: Double = 1.0) {
         let timer = DispatchSource.makeTimerSource(queue: queue)
         timer.schedule(deadline: .now(), repeating: interval, leeway: .milliseconds(10))
-        timer.setEventHandler { [weak self] in self?.tick() }
+        timer.setEventHandler { [weak self] in self?.tick(routingOld: true) }
         self.timer = timer
         timer.activate()
     }
@@ -117,24 +142,52 @@ public final class Deliverer: @unchecked Sendable {
 
     // MARK: One pass (on `queue`)
 
-    func tick() {
+    /// `routingOld`: also route entries an older slad wrote (the timer's passes: one read a second,
+    /// not one per pass of a burst).
+    func tick(routingOld: Bool = false) {
         guard !stopped else { return }
-        flush()  // what ended since the last pass, before asking the store what is due
         backlog = false
         let policy = lock.withLock { self.policy }
         let now = clock.now()
+        var found = false
         do {
             // Entries an older slad wrote without routing them in the commit.
-            for entry in try store.unroutedEntries(limit: 500) {
+            for entry in routingOld ? try store.unroutedEntries(limit: 500) : [] {
                 let routes = policy.delivery.routes(tier: entry.escalation.tier, store: entry.store).map(\.name)
                 try store.route(entry: entry.id, to: routes, at: now)
             }
+            // Only what can start now is read: messages for the routes not busy sending their
+            // queue, and entries for as many webhooks and hooks as there is room for, route by
+            // route. In a burst a pass that read 2,000 rows to start 20 cost more than the posts
+            // it started.
+            let routes = policy.delivery.routes
+            let messageRoutes = routes.filter { $0.sendsMessages && queued[$0.name] == nil }.map(\.name)
+            var due = try store.dueDeliveries(at: now, limit: 2_000, routes: messageRoutes)
+            if routingOld {
+                // Routes removed from the policy (given up on below).
+                due += try store.dueDeliveries(at: now, limit: 500, skippingRoutes: routes.map(\.name))
+            }
+            for route in routes where !route.sendsMessages {
+                if case .exec = route.target, hooksInFlight >= Self.maxHooks {
+                    backlog = true
+                    continue
+                }
+                guard hasRoom(route.name) else {
+                    backlog = true
+                    continue
+                }
+                let room = Self.maxInFlight - routeInFlight[route.name, default: 0]
+                // What is in flight or being recorded on the route is not read again.
+                let busy = inFlight.union(recording).filter { $0.route == route.name }.map(\.entry)
+                let startable = try store.dueDeliveries(
+                    at: now, limit: room, routes: [route.name], excludingEntries: busy)
+                // As many as there was room for: more may wait, to be read as soon as some end.
+                if startable.count == room { backlog = true }
+                due += startable
+            }
+            found = !due.isEmpty
             var byRoute: [(String, [DueDelivery])] = []
-            // What is in flight is not read again: in a burst, hundreds are, and each pass would
-            // otherwise decode them all again only to skip them.
-            let busy = inFlight.count <= 4_000 ? inFlight.map { ($0.entry, $0.route) } : []
-            let due = try store.dueDeliveries(at: now, limit: 2_000, excluding: busy)
-            for due in due where !inFlight.contains(Self.key(due)) {
+            for due in due where !inFlight.contains(Self.key(due)) && !recording.contains(Self.key(due)) {
                 if let index = byRoute.firstIndex(where: { $0.0 == due.route }) {
                     byRoute[index].1.append(due)
                 } else {
@@ -158,7 +211,18 @@ public final class Deliverer: @unchecked Sendable {
         } catch {
             logger.error("delivery: the store failed: \(error)")
         }
-        flush()
+        if !posts.isEmpty {
+            sender.http.post(posts)
+            posts = []
+        }
+        if !outcomes.isEmpty { scheduleFlush() }
+        if found, !followUpScheduled {
+            followUpScheduled = true
+            queue.asyncAfter(deadline: .now() + .milliseconds(Self.followUpMillis)) {
+                self.followUpScheduled = false
+                self.tick()
+            }
+        }
     }
 
     // MARK: Exec hooks and webhooks: the entry as JSON
@@ -166,23 +230,26 @@ public final class Deliverer: @unchecked Sendable {
     private func startAttempt(_ due: DueDelivery, route: DeliveryRoute, policy: Policy) {
         let isHook: Bool
         if case .exec = route.target { isHook = true } else { isHook = false }
-        guard inFlight.count < Self.maxInFlight, !isHook || hooksInFlight < Self.maxHooks else {
+        guard routeInFlight[route.name, default: 0] < Self.maxInFlight, !isHook || hooksInFlight < Self.maxHooks
+        else {
             backlog = true
             return
         }
         let key = Self.key(due)
         inFlight.insert(key)
         if isHook { hooksInFlight += 1 }
+        routeInFlight[route.name, default: 0] += 1
         attempts.enter()
         let contact = policy.delivery.includeContact ? try? store.contact(of: due.entry.escalation.caseID) : nil
-        let body = Self.json(due.entry, policy: policy, contact: contact)
+        let body = EntryJSON.body(due.entry, policy: policy, contact: contact)
         let timeout = policy.delivery.timeoutMillis
         let done: @Sendable (String?) -> Void = { error in
-            self.queue.async {
-                self.settled.append(key)
+            self.answers.submit {
                 if isHook { self.hooksInFlight -= 1 }
+                self.routeInFlight[route.name, default: 1] -= 1
                 self.finish(due, error: error, retry: true, policy: policy)
-                self.scheduleFlush(thenTick: self.backlog)
+                self.scheduleFlush()
+                if self.backlog, self.hasRoom(route.name) { self.wake() }
                 self.attempts.leave()
             }
         }
@@ -194,12 +261,13 @@ public final class Deliverer: @unchecked Sendable {
         case .webhook(let url, let headers):
             let all =
                 [("X-Slad-Entry", "\(due.entry.id)")] + headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-            sender.http.post(url, headers: all, body: body, timeoutMillis: timeout) { result in
-                switch result {
-                case .success(let (status, _)): done((200..<300).contains(status) ? nil : "HTTP \(status)")
-                case .failure(let error): done("\(error)")
-                }
-            }
+            posts.append(
+                HTTPSender.Post(url: url, headers: all, body: body, timeoutMillis: timeout) { result in
+                    switch result {
+                    case .success(let (status, _)): done((200..<300).contains(status) ? nil : "HTTP \(status)")
+                    case .failure(let error): done("\(error)")
+                    }
+                })
         case .robot, .email:
             done("route \(route.name) sends messages, not entries")
         }
@@ -279,7 +347,7 @@ public final class Deliverer: @unchecked Sendable {
     private func sendNext(_ route: DeliveryRoute, policy: Policy) {
         guard var waiting = queued[route.name], !waiting.isEmpty else {
             queued[route.name] = nil
-            scheduleFlush(thenTick: true)  // what waited for the route may go now
+            wake()  // what waited for the route may go now
             return
         }
         let (plan, carried) = waiting.removeFirst()
@@ -293,18 +361,17 @@ public final class Deliverer: @unchecked Sendable {
         attempts.enter()
         sender.send(message, via: route, timeoutMillis: policy.delivery.timeoutMillis, now: now) { outcome in
             self.queue.async {
-                self.settled += carried.map(Self.key)
                 self.sent(message, carried, outcome, route: route, policy: policy)
                 if self.stopped || self.lockedUntil[route.name].map({ $0 > self.clock.now() }) == true {
                     // Stopping, or locked out: the rest wait (for the next start, or the lock-out's end).
                     let rest = self.queued[route.name] ?? []
                     self.queued[route.name] = []
                     for (_, waiting) in rest {
-                        self.settled += waiting.map(Self.key)
                         self.putOff(waiting, until: self.lockedUntil[route.name] ?? self.clock.now())
                     }
                 }
                 if !self.stopped { self.sendNext(route, policy: policy) } else { self.queued[route.name] = nil }
+                self.scheduleFlush()
                 self.attempts.leave()
             }
         }
@@ -346,6 +413,7 @@ public final class Deliverer: @unchecked Sendable {
     /// Entries that wait for a rate limit or a lock-out: no attempt is spent on them.
     private func putOff(_ dues: [DueDelivery], until: Instant) {
         for due in dues {
+            ended(due)
             outcomes.append(
                 DeliveryOutcome(entryID: due.entry.id, route: due.route, error: nil, retryAt: until, attempted: false))
         }
@@ -389,91 +457,83 @@ public final class Deliverer: @unchecked Sendable {
             let jittered = Double(base) * Double.random(in: 0.8...1.2)
             retryAt = max(clock.now().adding(millis: Int64(jittered)), notBefore ?? Instant(millis: 0))
         }
+        ended(due)
         outcomes.append(
             DeliveryOutcome(entryID: due.entry.id, route: due.route, error: error, retryAt: retryAt, message: message))
         DeliveryMetrics.attempt(due.route, error != nil, retryAt != nil, late: clock.now() - due.entry.escalation.dueAt)
         let escalation = due.entry.escalation
-        let metadata: Logger.Metadata = [
-            "sla_case": "\(escalation.caseID)", "sla_clock": "\(escalation.clock)", "sla_tier": "\(escalation.tier)",
-            "sla_store": "\(due.entry.store)", "sla_kind": "\(due.entry.caseKind)", "sla_entry": "\(due.entry.id)",
-            "sla_route": "\(due.route)", "sla_attempts": "\(attempts)",
-        ]
+        // Built only when a line is logged (autoclosures): a burst finishes thousands of these
+        // with info lines off.
+        func metadata(_ extra: Logger.Metadata = [:]) -> Logger.Metadata {
+            [
+                "sla_case": "\(escalation.caseID)", "sla_clock": "\(escalation.clock)",
+                "sla_tier": "\(escalation.tier)",
+                "sla_store": "\(due.entry.store)", "sla_kind": "\(due.entry.caseKind)", "sla_entry": "\(due.entry.id)",
+                "sla_route": "\(due.route)", "sla_attempts": "\(attempts)",
+            ].merging(extra) { _, new in new }
+        }
         if let error {
             if retryAt == nil {
-                var failed = metadata
-                failed["message_id"] = "\(MessageID.deliveryFailed)"
                 let what = "entry \(due.entry.id) (\(escalation.caseID) to \(escalation.tier))"
                 logger.error(
                     "\(what) could not be delivered through \(due.route) after \(attempts) attempts: \(error)",
-                    metadata: failed)
+                    metadata: metadata(["message_id": "\(MessageID.deliveryFailed)"]))
             } else {
                 logger.info(
                     "entry \(due.entry.id) via \(due.route) failed (attempt \(attempts)), retrying: \(error)",
-                    metadata: metadata)
+                    metadata: metadata())
             }
         } else if logDelivered {
-            logger.info("entry \(due.entry.id) delivered via \(due.route)", metadata: metadata)
+            logger.info("entry \(due.entry.id) delivered via \(due.route)", metadata: metadata())
         }
     }
 
-    /// Records the outcomes gathered so far once the completions already queued are in.
-    private func scheduleFlush(thenTick: Bool = false) {
-        tickAfterFlush = tickAfterFlush || thenTick
+    /// Enough attempts ended to read more (all of them, when fewer than `refill` were in flight).
+    private func hasRoom(_ route: String) -> Bool {
+        let busy = routeInFlight[route, default: 0]
+        return busy == 0 || Self.maxInFlight - busy >= Self.refill
+    }
+
+    /// An attempt ended (or was put off): its outcome waits to be recorded.
+    private func ended(_ due: DueDelivery) {
+        let key = Self.key(due)
+        inFlight.remove(key)
+        recording.insert(key)
+    }
+
+    /// Records the outcomes gathered so far: at once if none were written for a while or many
+    /// wait, else when `flushIntervalMillis` have passed since the last write.
+    private func scheduleFlush() {
+        if outcomes.count >= Self.flushBatch {
+            flush()
+            return
+        }
         guard !flushScheduled else { return }
         flushScheduled = true
-        queue.async {
+        let at = max(.now(), lastFlush + .milliseconds(Self.flushIntervalMillis))
+        queue.asyncAfter(deadline: at) {
             self.flushScheduled = false
             self.flush()
-            if self.tickAfterFlush {
-                self.tickAfterFlush = false
-                self.tick()
-            }
         }
     }
 
     private func flush() {
-        defer {
-            for key in settled { inFlight.remove(key) }
-            settled = []
-        }
+        lastFlush = .now()
         guard !outcomes.isEmpty else { return }
         let batch = outcomes
         outcomes = []
+        defer {
+            // Recorded (or not: then still pending in the store, and tried again: at least once).
+            recording = []
+        }
         do {
             try store.record(batch, at: clock.now())
         } catch {
-            // Still pending in the store: they are tried again (at least once).
             logger.error("delivery: cannot record \(batch.count) attempts: \(error)")
         }
     }
 
     private static func key(_ due: DueDelivery) -> DeliveryKey { DeliveryKey(entry: due.entry.id, route: due.route) }
-
-    /// The entry as receivers get it; `id` lets them drop duplicates (delivery is at least once).
-    static func json(_ entry: QueueEntry, policy: Policy, contact: CustomerContact? = nil) -> Data {
-        let calendar = policy.storeCalendar
-        func time(_ instant: Instant) -> String {
-            ISO8601.format(instant, offsetSeconds: calendar?.offset(at: instant) ?? 0)
-        }
-        let escalation = entry.escalation
-        var object: [String: Any] = [
-            "id": entry.id, "case_id": escalation.caseID, "clock": escalation.clock, "cycle": escalation.cycle,
-            "tier": escalation.tier, "kind": escalation.kind.rawValue, "store": entry.store,
-            "case_kind": entry.caseKind, "due_at": time(escalation.dueAt), "deadline": time(escalation.deadline),
-            "written_at": time(entry.writtenAt), "late_ms": entry.lateMillis,
-        ]
-        if let reason = policy.provisionalReason(of: escalation) {
-            object["provisional"] = true
-            object["provisional_reason"] = reason
-        }
-        if let contact {
-            var customer: [String: String] = [:]
-            customer["name"] = contact.name
-            customer["phone"] = contact.phone
-            object["customer"] = customer
-        }
-        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
-    }
 }
 
 /// One entry's delivery through one route.

@@ -22,6 +22,33 @@ final class HTTPSender: Sendable {
 
     private var client: HTTPClient { Self.client }
 
+    /// One POST of a batch.
+    struct Post: Sendable {
+        var url: String
+        var headers: [(String, String)]
+        var body: Data
+        var timeoutMillis: Int64
+        /// HTTP status and body, or the error; runs on an event loop: keep it short.
+        var done: @Sendable (Result<(status: Int, body: Data), Error>) -> Void
+    }
+
+    /// Posts a batch with one hop onto an event loop: AsyncHTTPClient called from another thread
+    /// hops (and wakes the loop) for each request.
+    func post(_ posts: [Post]) {
+        var ready: [(HTTPClient.Request, Post)] = []
+        for post in posts {
+            do {
+                ready.append((try Self.request(post.url, headers: post.headers, body: post.body), post))
+            } catch {
+                post.done(.failure(error))
+            }
+        }
+        guard !ready.isEmpty else { return }
+        HTTPClient.defaultEventLoopGroup.next().execute {
+            for (request, post) in ready { self.execute(request, timeoutMillis: post.timeoutMillis, done: post.done) }
+        }
+    }
+
     /// HTTP status and body, or the error; `done` runs on an event loop: keep it short.
     func post(
         _ url: String, headers: [(String, String)], body: Data, timeoutMillis: Int64,
@@ -29,15 +56,26 @@ final class HTTPSender: Sendable {
     ) {
         let request: HTTPClient.Request
         do {
-            var all = HTTPHeaders(headers)
-            if !all.contains(name: "Content-Type") {
-                all.add(name: "Content-Type", value: "application/json; charset=utf-8")
-            }
-            request = try HTTPClient.Request(url: url, method: .POST, headers: all, body: .bytes(body))
+            request = try Self.request(url, headers: headers, body: body)
         } catch {
             done(.failure(error))
             return
         }
+        execute(request, timeoutMillis: timeoutMillis, done: done)
+    }
+
+    private static func request(_ url: String, headers: [(String, String)], body: Data) throws -> HTTPClient.Request {
+        var all = HTTPHeaders(headers)
+        if !all.contains(name: "Content-Type") {
+            all.add(name: "Content-Type", value: "application/json; charset=utf-8")
+        }
+        return try HTTPClient.Request(url: url, method: .POST, headers: all, body: .bytes(body))
+    }
+
+    private func execute(
+        _ request: HTTPClient.Request, timeoutMillis: Int64,
+        done: @escaping @Sendable (Result<(status: Int, body: Data), Error>) -> Void
+    ) {
         client.execute(request: request, deadline: .now() + .milliseconds(timeoutMillis)).whenComplete { result in
             done(
                 result.map { response in

@@ -29,9 +29,15 @@ extension Bench {
         let burst = try deliver(
             "delivery-burst", offsets: (0..<burstCount).map { _ in Double.random(in: 0..<1000) },
             leadMillis: 2_000 + Double(burstCount) * 0.6, wholeSecond: true)
-        for (run, label, target) in [
-            (sparse, "\(Format.int(Double(sparseCount))) clocks due at random over \(Int(window)) s", 50.0),
-            (burst, "\(Format.int(Double(burstCount))) clocks due in one second, no rate limit", 500.0),
+        // The receiver's own ceiling, as many POSTs as the burst over as many connections as slad
+        // keeps: the burst is slad's only while it stays well below this.
+        let alone = try ReceiverBaseline.run(count: burstCount, connections: 32)
+        let ceiling =
+            "; the receiver alone takes \(Format.int(alone.perSecond))/s (\(Format.int(Double(alone.requests))) "
+            + "POSTs over \(alone.connections) connections in \(Format.ms(alone.seconds * 1000)))"
+        for (run, label, target, extra) in [
+            (sparse, "\(Format.int(Double(sparseCount))) clocks due at random over \(Int(window)) s", 50.0, ""),
+            (burst, "\(Format.int(Double(burstCount))) clocks due in one second, no rate limit", 500.0, ceiling),
         ] {
             rows.append(
                 ResultRow(
@@ -39,7 +45,7 @@ extension Bench {
                     measure: "deadline -> request at a loopback webhook receiver, p50 / p99 (\(label))",
                     result: "\(Format.ms(run.delivered.p50)) / \(Format.ms(run.delivered.p99))",
                     target: "p99 <= \(Int(target)) ms", met: run.delivered.p99 <= target,
-                    baseline: "queue write \(Format.ms(run.written.p50)) / \(Format.ms(run.written.p99))",
+                    baseline: "queue write \(Format.ms(run.written.p50)) / \(Format.ms(run.written.p99))\(extra)",
                     ratio: Format.ratio(run.delivered.p99 / max(run.written.p99, 1))))
         }
         // Growth with the entries in flight: the burst has thousands in flight, the sparse run one
@@ -58,6 +64,10 @@ extension Bench {
                     + "over \(run.connections) connections; slad threads \(run.idleThreads) idle, at most "
                     + "\(run.mostThreads).")
         }
+        notes.append(
+            "deadline to a receiver, the receiver alone: \(alone.requests) POSTs from a plain client over "
+                + "\(alone.connections) keep-alive connections in \(Format.ms(alone.seconds * 1000)) "
+                + "(\(Format.int(alone.perSecond)) requests/s).")
     }
 
     /// Cases whose clocks fall due at `offsets` (ms after a start `leadMillis` from now, rounded up

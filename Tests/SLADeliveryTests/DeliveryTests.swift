@@ -51,47 +51,53 @@ final class Receiver: @unchecked Sendable {
 
     func close() { shutdown(fd, Int32(SHUT_RDWR)) }
 
+    /// A thread per connection: a connection opened and left idle (a pool's spare) must not hold
+    /// up the others.
     private func serve() {
         while true {
             let client = accept(fd, nil, nil)
             if client < 0 { return }
-            var data = Data()
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let count = read(client, &buffer, buffer.count)
-                if count <= 0 { break }
-                data.append(contentsOf: buffer[0..<count])
-                if let end = data.range(of: Data("\r\n\r\n".utf8)) {
-                    let head = String(decoding: data[..<end.lowerBound], as: UTF8.self)
-                    let length =
-                        head.split(separator: "\r\n").compactMap { line -> Int? in
-                            let parts = line.split(separator: ":", maxSplits: 1)
-                            guard parts.count == 2, parts[0].lowercased() == "content-length" else { return nil }
-                            return Int(parts[1].trimmingCharacters(in: .whitespaces))
-                        }.first ?? 0
-                    if data.count - end.upperBound >= length { break }
-                }
-            }
-            let end = data.range(of: Data("\r\n\r\n".utf8))
-            let head = end.map { String(decoding: data[..<$0.lowerBound], as: UTF8.self) } ?? ""
-            var headers: [String: String] = [:]
-            for line in head.split(separator: "\r\n").dropFirst() {
-                let parts = line.split(separator: ":", maxSplits: 1)
-                if parts.count == 2 { headers[parts[0].lowercased()] = parts[1].trimmingCharacters(in: .whitespaces) }
-            }
-            let status: Int = lock.withLock {
-                let status = failuresLeft > 0 ? 503 : 200
-                failuresLeft -= 1
-                received.append(
-                    Request(
-                        at: Date(), headers: headers, body: end.map { Data(data[$0.upperBound...]) } ?? Data(),
-                        status: status))
-                return status
-            }
-            let reply = "HTTP/1.1 \(status) X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            _ = reply.withCString { write(client, $0, strlen($0)) }
-            Foundation.close(client)
+            Thread.detachNewThread { [self] in handle(client) }
         }
+    }
+
+    private func handle(_ client: Int32) {
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(client, &buffer, buffer.count)
+            if count <= 0 { break }
+            data.append(contentsOf: buffer[0..<count])
+            if let end = data.range(of: Data("\r\n\r\n".utf8)) {
+                let head = String(decoding: data[..<end.lowerBound], as: UTF8.self)
+                let length =
+                    head.split(separator: "\r\n").compactMap { line -> Int? in
+                        let parts = line.split(separator: ":", maxSplits: 1)
+                        guard parts.count == 2, parts[0].lowercased() == "content-length" else { return nil }
+                        return Int(parts[1].trimmingCharacters(in: .whitespaces))
+                    }.first ?? 0
+                if data.count - end.upperBound >= length { break }
+            }
+        }
+        let end = data.range(of: Data("\r\n\r\n".utf8))
+        let head = end.map { String(decoding: data[..<$0.lowerBound], as: UTF8.self) } ?? ""
+        var headers: [String: String] = [:]
+        for line in head.split(separator: "\r\n").dropFirst() {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            if parts.count == 2 { headers[parts[0].lowercased()] = parts[1].trimmingCharacters(in: .whitespaces) }
+        }
+        let status: Int = lock.withLock {
+            let status = failuresLeft > 0 ? 503 : 200
+            failuresLeft -= 1
+            received.append(
+                Request(
+                    at: Date(), headers: headers, body: end.map { Data(data[$0.upperBound...]) } ?? Data(),
+                    status: status))
+            return status
+        }
+        let reply = "HTTP/1.1 \(status) X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        _ = reply.withCString { write(client, $0, strlen($0)) }
+        Foundation.close(client)
     }
 }
 
@@ -210,6 +216,40 @@ struct DeliveryFixture {
         let arrived = receiver.requests.compactMap { $0.headers["x-slad-entry"].flatMap { Int64($0) } }
         #expect(arrived.count == 120)  // each once: an entry in flight is not picked up again
         #expect(Set(arrived) == Set(fixture.entryIDs))
+    }
+
+    @Test func aReceiverThatHangsHoldsUpOnlyItsOwnRoute() throws {
+        // More entries than a route may have in flight: the hung route fills its room, and the
+        // other still gets every entry long before the hung one's attempts time out.
+        let hung = try HungReceiver()
+        defer { hung.close() }
+        let receiver = try Receiver(failures: 0)
+        defer { receiver.close() }
+        let fixture = try DeliveryFixture(cases: 600)
+        let deliverer = try fixture.deliverer(
+            """
+            [delivery]
+            timeout = "8s"
+            [[delivery.route]]
+            name = "stuck"
+            tiers = ["supervisor"]
+            webhook = "http://127.0.0.1:\(hung.port)/hook"
+            [[delivery.route]]
+            name = "receiver"
+            tiers = ["supervisor"]
+            webhook = "http://127.0.0.1:\(receiver.port)/hook"
+            """)
+        let started = Date()
+        let deadline = started.addingTimeInterval(6)
+        func arrived() -> Set<Int64> {
+            Set(receiver.requests.compactMap { $0.headers["x-slad-entry"].flatMap { Int64($0) } })
+        }
+        while arrived().count < 600, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(arrived() == Set(fixture.entryIDs))
+        #expect(Date().timeIntervalSince(started) < 6)
+        #expect(hung.connectionCount > 0)  // the stuck route was tried, and is still waiting
+        hung.close()  // its attempts fail now, rather than at their timeout
+        deliverer.stop()
     }
 
     @Test func dueDeliveriesLeaveOutThoseInFlight() throws {
