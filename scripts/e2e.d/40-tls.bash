@@ -34,8 +34,8 @@ DROPIN
 ct systemctl daemon-reload
 ct systemctl restart slad || true
 
-ct slactl --socket /run/slad/slad.sock user add e2e-hq --role hq > /dev/null 2>&1 || true
-tls_token=$(ct slactl --socket /run/slad/slad.sock user token e2e-hq --label e2e 2> /dev/null || true)
+ct slactl user add e2e-hq --role hq > /dev/null 2>&1 || true
+tls_token=$(ct slactl user token e2e-hq --label e2e 2> /dev/null || true)
 tls_health=""
 for _ in $(seq 50); do
     tls_health=$(curl -s --max-time 2 --cacert "$TLS_DIR/ca.pem" -H "Authorization: Bearer $tls_token" \
