@@ -57,7 +57,7 @@ else
         "$(journal -n 10)"
 fi
 console_cookie=$(awk '$6 == "slad_session" { print $7 }' "$CONSOLE_DIR/jar" 2> /dev/null || true)
-console_csrf=$(grep -o 'name="csrf" value="[^"]*"' <<< "$console_board" | head -n 1 | sed 's/.*value="//; s/"$//')
+console_csrf=$(grep -o 'name="csrf" value="[^"]*"' <<< "$console_board" | head -n 1 | sed 's/.*value="//; s/"$//' || true)
 console_curl -o /dev/null -X POST "https://127.0.0.1:$CONSOLE_PORT/console/signout" \
     --data-urlencode "csrf=$console_csrf" || true
 console_replay=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' --max-time 5 --cacert "$CONSOLE_DIR/ca.pem" \
