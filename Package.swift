@@ -43,12 +43,19 @@ let package = Package(
         // The wire types of the API, shared by the server, slactl and slabench: requests and their
         // checks, the answers (views) and the error body, with the fast JSON reader and writer.
         .target(name: "SLAAPI", dependencies: ["SLACore"]),
+        // Identity: roles, store scope, principals, scrypt passwords, random tokens, the sign-in limiter.
+        .target(
+            name: "SLAAuth",
+            dependencies: [
+                "SLACore", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]),
         // The journal's MESSAGE_ID values, for every module that logs.
         .target(name: "SLAMessageIDs"),
         // The durable store: event log, case and clock state, escalation queue (SQLite via GRDB).
         .target(
             name: "SLAStore",
-            dependencies: ["SLACore", "SLAMetrics", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["SLACore", "SLAAuth", "SLAMetrics", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // What slad measures (swift-metrics), under Prometheus names, and their text exposition.
         // Below every module that records: it knows counts and durations, not slad's types.
@@ -90,11 +97,13 @@ let package = Package(
         .target(
             name: "SLAServer",
             dependencies: [
-                "SLACore", "SLAAPI", "SLAScheduler", "SLAStore", "SLAReports", "SLAMetrics",
+                "SLACore", "SLAAPI", "SLAAuth", "SLAScheduler", "SLAStore", "SLAReports", "SLAMetrics", "SLAMessageIDs",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // libsystemd (Debian's libsystemd-dev): sd_notify, sd_journal_sendv, sd_listen_fds.
@@ -125,7 +134,7 @@ let package = Package(
             name: "slad",
             dependencies: [
                 "SLACore", "SLAStore", "SLAScheduler", "SLAServer", "SLASystemd", "SLADelivery", "SLAPolicyFile",
-                "SLAMessageIDs", "SLAMetrics", "SLAConsole",
+                "SLAMessageIDs", "SLAMetrics", "SLAConsole", "SLAAuth",
                 // Replication to HQ (chain-store): the replicator and health's view of it.
                 "SLAChain", "SLAAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -145,6 +154,10 @@ let package = Package(
                 "SLAChain", "SLAReports", "SLAStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                // `--url https://...`: a remote slad over TLS.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // The benchmark suite (`make bench`): drives the real slad binary and writes docs/benchmarks.md.
@@ -158,10 +171,11 @@ let package = Package(
         .executableTarget(name: "FuzzRequest", dependencies: ["SLACore", "SLAAPI"]),
         .testTarget(name: "SLACoreTests", dependencies: ["SLACore"]),
         .testTarget(name: "SLAAPITests", dependencies: ["SLAAPI", "SLACore"]),
+        .testTarget(name: "SLAAuthTests", dependencies: ["SLAAuth", "SLACore", "SLAStore"]),
         .testTarget(
             name: "SLAServerTests",
             dependencies: [
-                "SLAServer", "SLAAPI", "SLACore", "SLAScheduler", "SLAStore",
+                "SLAServer", "SLAAPI", "SLAAuth", "SLACore", "SLAScheduler", "SLAStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
@@ -222,36 +236,3 @@ let package = Package(
             ]),
     ]
 )
-
-// Accounts, roles, store scope, API tokens and TLS (issue 16), appended in one block so that
-// other branches' edits above merge cleanly: SLAAuth is the identity layer (pure: SLACore and
-// swift-crypto); the store keeps users, the server authenticates and serves TLS (swift-nio-ssl),
-// slactl reaches a remote slad over HTTPS (AsyncHTTPClient, already linked for delivery).
-package.targets.append(contentsOf: [
-    .target(
-        name: "SLAAuth",
-        dependencies: [
-            "SLACore", .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "_CryptoExtras", package: "swift-crypto"),
-        ]),
-    .testTarget(name: "SLAAuthTests", dependencies: ["SLAAuth", "SLACore", "SLAStore"]),
-])
-for target in package.targets {
-    switch target.name {
-    case "SLAStore", "slad", "SLAServerTests":
-        target.dependencies.append("SLAAuth")
-    case "SLAServer":
-        target.dependencies += [
-            "SLAAuth", "SLAMessageIDs", .product(name: "Logging", package: "swift-log"),
-            .product(name: "NIOSSL", package: "swift-nio-ssl"),
-        ]
-    case "slactl":
-        target.dependencies += [
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "NIOSSL", package: "swift-nio-ssl"),
-        ]
-    default:
-        break
-    }
-}
