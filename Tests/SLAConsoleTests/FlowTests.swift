@@ -188,8 +188,10 @@ import Testing
         var staff = Browser()
         _ = await signIn("sam", browser: &staff)
         var mark = service.notifier.lastPublishedID
-        let id = try await open("fast", store: "S01")
+        // Timed from before the open: the clock starts when the case is opened, and on a slow
+        // machine the open's commit alone can take a good part of a second.
         let started = Date()
+        let id = try await open("fast", store: "S01")
         // As the page's script does: wait for the next entry, take the rows, wait again (the
         // warning at 1 s wakes it first, the breach at 2 s next).
         var rows = ConsoleResponse(body: "")
@@ -204,7 +206,7 @@ import Testing
         }
         let waited = Date().timeIntervalSince(started)
         #expect(rows.body.contains("BREACHED") && rows.body.contains(">\(id)<"))
-        #expect(waited > 1.5 && waited < 4, "the breach came after \(waited) s; the clock falls due at 2 s")
+        #expect(waited > 1.9 && waited < 4, "the breach came after \(waited) s; the clock falls due at 2 s")
         #expect(polls <= 3, "each poll waits for an entry: \(polls) polls")
 
         let entry = try #require(
