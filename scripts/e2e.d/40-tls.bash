@@ -7,31 +7,7 @@
 
 TLS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 TLS_DIR=$WORK/tls
-mkdir -p "$TLS_DIR"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TLS_DIR/ca.key" -out "$TLS_DIR/ca.pem" -days 2 \
-    -subj "/CN=slad e2e CA" 2> /dev/null
-openssl req -new -newkey rsa:2048 -nodes -keyout "$TLS_DIR/server.key" -subj "/CN=127.0.0.1" \
-    -out "$TLS_DIR/server.csr" 2> /dev/null
-printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' > "$TLS_DIR/server.ext"
-openssl x509 -req -in "$TLS_DIR/server.csr" -CA "$TLS_DIR/ca.pem" -CAkey "$TLS_DIR/ca.key" -set_serial 40 -days 2 \
-    -extfile "$TLS_DIR/server.ext" -out "$TLS_DIR/server.pem" 2> /dev/null
-
-# The key is readable by group slad only (the service's user), as docs/access.md says to install it.
-ct install -d -m 0750 -o root -g slad /etc/slad/tls
-ct sh -c 'cat > /etc/slad/tls/slad.pem' < "$TLS_DIR/server.pem"
-ct sh -c 'cat > /etc/slad/tls/slad.key' < "$TLS_DIR/server.key"
-ct chown root:slad /etc/slad/tls/slad.pem /etc/slad/tls/slad.key
-ct chmod 0640 /etc/slad/tls/slad.pem /etc/slad/tls/slad.key
-
-ct mkdir -p /etc/systemd/system/slad.service.d
-ct sh -c "cat > /etc/systemd/system/slad.service.d/tls.conf" << DROPIN
-[Service]
-PrivateNetwork=no
-RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
-IPAddressAllow=localhost
-Environment="SLAD_ARGS=--listen=127.0.0.1:$TLS_PORT --tls-cert=/etc/slad/tls/slad.pem --tls-key=/etc/slad/tls/slad.key"
-DROPIN
-ct systemctl daemon-reload
+tls_for_unit "$TLS_DIR" tls "$TLS_PORT"
 ct systemctl restart slad || true
 
 ct slactl user add e2e-hq --role hq > /dev/null 2>&1 || true
@@ -56,7 +32,7 @@ if [[ $tls_plain == 000 && $tls_anonymous == 401 ]]; then
 else
     fail "plain http:// fails and https without a token is 401" "plain: $tls_plain, anonymous: $tls_anonymous"
 fi
-if wait_journal "TLS certificate loaded from /etc/slad/tls/slad.pem"; then
+if wait_journal "TLS certificate loaded from /etc/slad/tls/tls.pem"; then
     pass "the journal says which certificate is served and until when"
 else
     fail "the journal names the certificate loaded" "$(journal -n 10)"

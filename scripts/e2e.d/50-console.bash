@@ -1,35 +1,13 @@
 # shellcheck shell=bash
 # The managers' console under the shipped unit (sourced by scripts/systemd-e2e; see README.md
 # here): slad with --listen and TLS (a certificate for 127.0.0.1 from a throwaway CA made on the
-# host, as 40-tls.bash does), a manager made with `slactl user add --password-stdin`, and curl as
+# host by tls_for_unit in scripts/systemd-e2e), a manager made with `slactl user add --password-stdin`, and curl as
 # the browser: the sign-in form's token, sign-in, the board with the security headers, sign-out,
 # and the signed-out cookie refused. (The browser itself, headless Chromium, is Tests/shell/65-console.sh.)
 
 CONSOLE_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 CONSOLE_DIR=$WORK/console
-mkdir -p "$CONSOLE_DIR"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$CONSOLE_DIR/ca.key" -out "$CONSOLE_DIR/ca.pem" -days 2 \
-    -subj "/CN=slad e2e console CA" 2> /dev/null
-openssl req -new -newkey rsa:2048 -nodes -keyout "$CONSOLE_DIR/server.key" -subj "/CN=127.0.0.1" \
-    -out "$CONSOLE_DIR/server.csr" 2> /dev/null
-printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > "$CONSOLE_DIR/server.ext"
-openssl x509 -req -in "$CONSOLE_DIR/server.csr" -CA "$CONSOLE_DIR/ca.pem" -CAkey "$CONSOLE_DIR/ca.key" \
-    -set_serial 50 -days 2 -extfile "$CONSOLE_DIR/server.ext" -out "$CONSOLE_DIR/server.pem" 2> /dev/null
-
-ct install -d -m 0750 -o root -g slad /etc/slad/tls
-ct sh -c 'cat > /etc/slad/tls/console.pem' < "$CONSOLE_DIR/server.pem"
-ct sh -c 'cat > /etc/slad/tls/console.key' < "$CONSOLE_DIR/server.key"
-ct chown root:slad /etc/slad/tls/console.pem /etc/slad/tls/console.key
-ct chmod 0640 /etc/slad/tls/console.pem /etc/slad/tls/console.key
-ct mkdir -p /etc/systemd/system/slad.service.d
-ct sh -c "cat > /etc/systemd/system/slad.service.d/console.conf" << DROPIN
-[Service]
-PrivateNetwork=no
-RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
-IPAddressAllow=localhost
-Environment="SLAD_ARGS=--listen=127.0.0.1:$CONSOLE_PORT --tls-cert=/etc/slad/tls/console.pem --tls-key=/etc/slad/tls/console.key"
-DROPIN
-ct systemctl daemon-reload
+tls_for_unit "$CONSOLE_DIR" console "$CONSOLE_PORT"
 ct systemctl restart slad || true
 
 console_password=e2e-console-password-1
