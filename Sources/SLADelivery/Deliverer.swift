@@ -312,7 +312,8 @@ public final class Deliverer: @unchecked Sendable {
             return
         }
         let composer = MessageComposer(
-            route: route, renderer: try renderer(route, policy), consoleURL: policy.delivery.consoleURL)
+            route: route, renderer: try renderer(route, policy), consoleURL: policy.delivery.consoleURL,
+            contacts: policy.delivery.contacts)
         let facts = try dues.map { try self.facts($0, policy: policy) }
         let cases = Set(dues.map { "\($0.entry.escalation.caseID)\u{0}\($0.entry.escalation.tier)" }).count
         var plans: [MessageComposer.Plan]
@@ -357,7 +358,7 @@ public final class Deliverer: @unchecked Sendable {
         messagesSent += 1
         let message = RenderedMessage(
             id: "\(route.name)/\(now.millis)-\(messagesSent)", text: plan.text, html: plan.html,
-            mentions: plan.mentions, entryIDs: carried.map(\.entry.id))
+            mentions: plan.mentions, recipients: plan.recipients, entryIDs: carried.map(\.entry.id))
         attempts.enter()
         sender.send(message, via: route, timeoutMillis: policy.delivery.timeoutMillis, now: now) { outcome in
             self.queue.async {
