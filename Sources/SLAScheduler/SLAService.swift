@@ -36,10 +36,10 @@ public final class SLAService: @unchecked Sendable {
     private let queue = DispatchQueue(label: "slad.scheduler", qos: .default)
     private let inbox = WriteInbox()
     /// The lines about each commit are written here, in order, while the scheduler goes on to the
-    /// next commit: formatting 500 entries' lines took as long as committing them. At utility QoS
-    /// (a lower priority, which an unprivileged process may take): on two cores a burst's 10,000
-    /// lines would otherwise take CPU from the commits and the followers reading them.
-    private let logQueue = DispatchQueue(label: "slad.scheduler.log", qos: .utility)
+    /// next commit: formatting 500 entries' lines took as long as committing them. On a thread of
+    /// its own at a lower OS priority (see `LogThread`): on two cores a burst's 10,000 lines would
+    /// otherwise take CPU from the commits and the followers reading them.
+    private let logQueue = LogThread(name: "slad.scheduler.log")
     /// Read by any thread (routes read the policy); replaced on `queue` by a reload.
     private let engine: Mutex<Engine>
     private let board = StatusBoard()
@@ -54,6 +54,8 @@ public final class SLAService: @unchecked Sendable {
     /// reads go on.
     private var failed: StoreFailure?
     private var heartbeats: [DispatchSourceTimer] = []
+    /// Tests: drains do nothing between two `drainOnceForTesting` (a kill, if none follows).
+    private var heldForTesting = false
 
     /// The timer never sleeps longer than this, so a step of the wall clock (NTP) is noticed soon.
     public static let maxTimerSpanMillis = DeadlineScheduler.maxTimerSpanMillis
@@ -89,7 +91,8 @@ public final class SLAService: @unchecked Sendable {
             let orphans = try scheduler.recover(engine, into: &group)
             let written = try committer.commit(&group, engine.policy)
             scheduler.absorb(group, engine)
-            CommitMetrics.record(effects: group.effects, entries: written, kindOf: { group.changed[$0]?.kind })
+            CommitMetrics.record(effects: group.effects, kindOf: { group.changed[$0]?.kind })
+            CommitMetrics.record(entries: written)
             log.committed(ServiceLog.Commit(group, engine.policy, written: written, unpersisted: nil))
             let recomputed = try recomputeOpenCases(engine, atStart: true)
             let timer = DispatchSource.makeTimerSource(queue: queue)
@@ -116,7 +119,20 @@ public final class SLAService: @unchecked Sendable {
             heartbeats.forEach { $0.cancel() }
             heartbeats = []
         }
-        logQueue.sync {}  // the last commits' lines, written
+        logQueue.flush()  // the last commits' lines, written
+    }
+
+    /// Tests: one drain (one slice of a burst, with the writes waiting), then nothing more until
+    /// the next call: no timer, no queued drain. Without a next call, it is as if slad were killed
+    /// right after that commit. Returns whether more was due.
+    func drainOnceForTesting() -> Bool {
+        queue.sync {
+            heldForTesting = false
+            let more = drain()
+            heldForTesting = true
+            scheduler.stop()
+            return more
+        }
     }
 
     /// Runs drains now, on the scheduler's queue, until nothing due is left: what the timer does
@@ -125,7 +141,7 @@ public final class SLAService: @unchecked Sendable {
         queue.sync {
             while drain() {}
         }
-        logQueue.sync {}
+        logQueue.flush()
     }
 
     // MARK: Policy
@@ -140,6 +156,8 @@ public final class SLAService: @unchecked Sendable {
     public func reload(policy: Policy) throws -> Recomputation {
         try queue.sync {
             let old = currentEngine
+            // The cases are read from the store below: every row left behind a burst goes first.
+            try committer.writeDeferredRows(old.policy, sliceSize: Self.sliceSize)
             let new = Engine(policy: policy)
             if !policy.keepsEverything(of: old.policy) {
                 var report = OrphanReport()
@@ -175,10 +193,13 @@ public final class SLAService: @unchecked Sendable {
         }
         let written = try committer.commit(&group, engine.policy)
         scheduler.absorb(group, engine)
-        CommitMetrics.record(effects: group.effects, entries: written, kindOf: { group.changed[$0]?.kind })
+        CommitMetrics.record(effects: group.effects, kindOf: { group.changed[$0]?.kind })
         if let last = written.last { notifier.published(upTo: last.id) }
         let commit = ServiceLog.Commit(group, engine.policy, written: written, unpersisted: nil)
-        logQueue.async { [log] in log.committed(commit) }
+        logQueue.async { [log] in
+            CommitMetrics.record(entries: commit.written)
+            log.committed(commit)
+        }
         scheduler.recordRecomputed(engine.policy)
         return recomputed
     }
@@ -240,6 +261,7 @@ public final class SLAService: @unchecked Sendable {
     @discardableResult
     private func drain() -> Bool {
         dispatchPrecondition(condition: .onQueue(queue))
+        guard !heldForTesting else { return false }
         let writes = inbox.take()
         if let failed {
             let refusal = ServiceError.store(
@@ -258,43 +280,69 @@ public final class SLAService: @unchecked Sendable {
     /// Applies `writes` and what fell due, commits them in one transaction, then answers and logs.
     private func commitGroup(_ writes: [PendingWrite], _ engine: Engine) -> Bool {
         var group = committer.group(at: clock.now())
-        for write in writes { group.apply(write, engine, from: scheduler.committed) }
-        for case .failed(ServiceError.store(let failure)) in group.outcomes where !failure.retryable {
-            log.readFailure(failure, caseID: nil)
+        let more: Bool
+        do {  // `source` ends here: the rows waiting and the hot cases change in place after the commit
+            let source = committedCases
+            for write in writes { group.apply(write, engine, from: source) }
+            for case .failed(ServiceError.store(let failure)) in group.outcomes where !failure.retryable {
+                log.readFailure(failure, caseID: nil)
+            }
+            more = scheduler.takeDue(into: &group, engine, limit: Self.sliceSize, waiting: source.waiting)
         }
-        let more = scheduler.takeDue(into: &group, engine, limit: Self.sliceSize)
-        guard !group.isEmpty else {
+        // In a burst (more due than a slice, or rows of one still waiting) the entries go first:
+        // the cases' rows follow once nothing is due, a slice a commit.
+        let burst = more || !committer.deferred.isEmpty
+        let tookDue = !group.onlyAdvanced.isEmpty
+        guard !group.isEmpty || !committer.deferred.isEmpty else {
             lastFailure = nil  // nothing left to write: whatever failed has passed
             scheduler.arm()
             return false
         }
         let written: [QueueEntry]
         do {
-            written = try committer.commit(&group, engine.policy)
+            written = try committer.commit(
+                &group, engine.policy, deferring: burst, releasing: burst && tookDue ? 0 : Self.sliceSize)
         } catch {
             let failure = StoreFailure(error)
             scheduler.restore(group, engine)
             // Refused writers hear of it once what fell due beside them is written (or not): an
             // answer before that let them see a queue without the entries still being written.
             storeFailed(failure, hadWrites: group.hasWrites, engine)
-            committer.answer(writes, group, source: scheduler.committed, refusal: ServiceError.store(failure))
+            committer.answer(writes, group, source: committedCases, refusal: ServiceError.store(failure))
             return false
         }
         lastFailure = nil
-        scheduler.absorb(group, engine)
-        CommitMetrics.record(effects: group.effects, entries: written, kindOf: { group.changed[$0]?.kind })
-        committer.answer(writes, group, source: scheduler.committed)
+        // Followers first: the entries are on disk, and they wait for nothing else.
         if let last = written.last { notifier.published(upTo: last.id) }
+        scheduler.absorb(group, engine)
+        CommitMetrics.record(effects: group.effects, kindOf: { group.changed[$0]?.kind })
+        committer.answer(writes, group, source: committedCases)
         if !more { notifier.settled() }
         let commit = ServiceLog.Commit(
             group, engine.policy, written: written, unpersisted: committer.persist ? nil : group.batch)
-        if !commit.isEmpty { logQueue.async { [log] in log.committed(commit) } }
-        if more, inbox.requestDrain() {
+        // The entries' counters follow with their lines: 8k instructions an entry, off the path
+        // of the next slice.
+        if !commit.isEmpty {
+            logQueue.async { [log] in
+                CommitMetrics.record(entries: commit.written)
+                log.committed(commit)
+            }
+        }
+        let again = more || !committer.deferred.isEmpty
+        if again, inbox.requestDrain() {
             queueDrain()
-        } else if !more {
+        } else if !again {
             scheduler.arm()
         }
-        return more
+        return again
+    }
+
+    /// What a group commit reads a case from: rows still waiting behind their entries, the hot
+    /// cases, else the store.
+    private var committedCases: CommittedCases {
+        var source = scheduler.committed
+        source.waiting = committer.deferred.newest
+        return source
     }
 
     /// After a failed commit, rolled back and its writers refused. A failure that may pass is
