@@ -17,14 +17,16 @@ import Synchronization
 ///
 /// A drain is one turn of that: take the writes, take what fell due (at most `sliceSize` cases, so
 /// that a thousand clocks due at once are written, and visible, a slice at a time), commit, then
-/// tell the scheduler what changed, answer, wake followers, and hand the log lines to a queue of
-/// their own. If the commit fails nothing of it is kept and its writers are refused: on a failure
-/// that may pass (disk full) the timer retries what fell due every second; on one that will not,
-/// see `storeFailed`.
+/// wake followers, tell the scheduler what changed, answer, and hand the log lines to a thread of
+/// their own. In a burst the entries go first and the cases' rows follow once nothing is due
+/// (`DeferredCaseRows`). If the commit fails nothing of it is kept and its writers are refused:
+/// on a failure that may pass (disk full) the timer retries what fell due every second; on one
+/// that will not, see `storeFailed`.
 ///
 /// Unchecked: every stored property is a `let` of a Sendable type except `committer`,
-/// `scheduler`, `lastFailure`, `failed` and `heartbeats`, which are touched only on `queue`
-/// (`dispatchPrecondition` checks it where it matters); the compiler cannot see a queue's ownership.
+/// `scheduler`, `lastFailure`, `failed`, `heartbeats` and the two flags below them, which are
+/// touched only on `queue` (`dispatchPrecondition` checks it where it matters); the compiler
+/// cannot see a queue's ownership.
 public final class SLAService: @unchecked Sendable {
     public let store: Store
     public let notifier = EntryNotifier()
@@ -54,6 +56,8 @@ public final class SLAService: @unchecked Sendable {
     /// reads go on.
     private var failed: StoreFailure?
     private var heartbeats: [DispatchSourceTimer] = []
+    /// A drain of rows left behind a burst is queued (`queueRowsDrain`).
+    private var rowsDrainQueued = false
     /// Tests: drains do nothing between two `drainOnceForTesting` (a kill, if none follows).
     private var heldForTesting = false
 
@@ -63,6 +67,11 @@ public final class SLAService: @unchecked Sendable {
     /// Entries of a large burst become visible a slice at a time instead of all at the end, and
     /// writes arriving meanwhile wait for one slice, not the whole burst.
     static let sliceSize = 500
+    /// Once a burst's rows wait behind its entries, what falls due is taken this many at a time:
+    /// a slice of entries alone costs about 60% of one with its rows, and every commit is an fsync.
+    static let burstSliceSize = 1_000
+    /// The pause between two commits of a burst's rows (see `queueRowsDrain`).
+    static let rowsPauseMillis = 10
 
     public init(
         policy: Policy, store: Store, clock: WallClock = SystemClock(), logger: Logger, persist: Bool = true
@@ -287,7 +296,8 @@ public final class SLAService: @unchecked Sendable {
             for case .failed(ServiceError.store(let failure)) in group.outcomes where !failure.retryable {
                 log.readFailure(failure, caseID: nil)
             }
-            more = scheduler.takeDue(into: &group, engine, limit: Self.sliceSize, waiting: source.waiting)
+            let limit = source.waiting.isEmpty ? Self.sliceSize : Self.burstSliceSize
+            more = scheduler.takeDue(into: &group, engine, limit: limit, waiting: source.waiting)
         }
         // In a burst (more due than a slice, or rows of one still waiting) the entries go first:
         // the cases' rows follow once nothing is due, a slice a commit.
@@ -328,13 +338,24 @@ public final class SLAService: @unchecked Sendable {
                 log.committed(commit)
             }
         }
-        let again = more || !committer.deferred.isEmpty
-        if again, inbox.requestDrain() {
-            queueDrain()
-        } else if !again {
+        if more {
+            if inbox.requestDrain() { queueDrain() }
+        } else {
             scheduler.arm()
+            if !committer.deferred.isEmpty { queueRowsDrain() }
         }
-        return again
+        return more || !committer.deferred.isEmpty
+    }
+
+    /// The rows a burst left behind follow a slice at a time, `rowsPauseMillis` apart: the
+    /// followers reading the burst's entries get the cores first. One such drain queued at a time.
+    private func queueRowsDrain() {
+        guard !rowsDrainQueued else { return }
+        rowsDrainQueued = true
+        queue.asyncAfter(deadline: .now() + .milliseconds(Self.rowsPauseMillis)) {
+            self.rowsDrainQueued = false
+            self.drain()
+        }
     }
 
     /// What a group commit reads a case from: rows still waiting behind their entries, the hot
