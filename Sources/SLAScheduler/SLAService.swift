@@ -266,9 +266,11 @@ public final class SLAService: @unchecked Sendable {
     // MARK: The drain: one group commit
 
     /// One group commit of the writes waiting and up to `sliceSize` cases due. Returns true when
-    /// more cases are due than it took (a drain for them is queued too).
+    /// more cases are due than it took, or rows of a burst still wait (a drain for them is queued
+    /// too). `rowsDue`: queued for the rows (`queueRowsDrain`), it writes a slice of them even if
+    /// something fell due meanwhile.
     @discardableResult
-    private func drain() -> Bool {
+    private func drain(rowsDue: Bool = false) -> Bool {
         dispatchPrecondition(condition: .onQueue(queue))
         guard !heldForTesting else { return false }
         let writes = inbox.take()
@@ -278,7 +280,7 @@ public final class SLAService: @unchecked Sendable {
             for write in writes { write.refuse(refusal) }
             return false
         }
-        let more = commitGroup(writes, currentEngine)
+        let more = commitGroup(writes, currentEngine, rowsDue: rowsDue)
         // After the commit, not before: what fell due is never held up by the read-ahead (600
         // cases every 2 s beside a million clocks took 4 to 11 ms).
         scheduler.prefetch(clock.now())
@@ -287,7 +289,7 @@ public final class SLAService: @unchecked Sendable {
     }
 
     /// Applies `writes` and what fell due, commits them in one transaction, then answers and logs.
-    private func commitGroup(_ writes: [PendingWrite], _ engine: Engine) -> Bool {
+    private func commitGroup(_ writes: [PendingWrite], _ engine: Engine, rowsDue: Bool = false) -> Bool {
         var group = committer.group(at: clock.now())
         let more: Bool
         do {  // `source` ends here: the rows waiting and the hot cases change in place after the commit
@@ -299,10 +301,12 @@ public final class SLAService: @unchecked Sendable {
             let limit = source.waiting.isEmpty ? Self.sliceSize : Self.burstSliceSize
             more = scheduler.takeDue(into: &group, engine, limit: limit, waiting: source.waiting)
         }
-        // In a burst (more due than a slice, or rows of one still waiting) the entries go first:
-        // the cases' rows follow once nothing is due, a slice a commit.
+        // In a burst (more due than a slice, or rows of one still waiting) the entries go first.
+        // The rows wait while more is due; then they follow a slice a commit: in a commit with
+        // nothing due, or in the rows' own drains (so that a steady trickle of clocks falling due
+        // cannot keep them waiting).
         let burst = more || !committer.deferred.isEmpty
-        let tookDue = !group.onlyAdvanced.isEmpty
+        let releasing = !more && (rowsDue || group.onlyAdvanced.isEmpty) ? Self.sliceSize : 0
         guard !group.isEmpty || !committer.deferred.isEmpty else {
             lastFailure = nil  // nothing left to write: whatever failed has passed
             scheduler.arm()
@@ -311,7 +315,7 @@ public final class SLAService: @unchecked Sendable {
         let written: [QueueEntry]
         do {
             written = try committer.commit(
-                &group, engine.policy, deferring: burst, releasing: burst && tookDue ? 0 : Self.sliceSize)
+                &group, engine.policy, deferring: burst, releasing: releasing)
         } catch {
             let failure = StoreFailure(error)
             scheduler.restore(group, engine)
@@ -354,7 +358,7 @@ public final class SLAService: @unchecked Sendable {
         rowsDrainQueued = true
         queue.asyncAfter(deadline: .now() + .milliseconds(Self.rowsPauseMillis)) {
             self.rowsDrainQueued = false
-            self.drain()
+            self.drain(rowsDue: true)
         }
     }
 
