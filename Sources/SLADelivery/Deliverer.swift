@@ -51,6 +51,17 @@ public final class Deliverer: @unchecked Sendable {
     private var backlog = false
     /// A pass is due `followUpMillis` after one that found work.
     private var followUpScheduled = false
+    /// Per webhook or hook route: every first attempt of an entry up to this id was started (in
+    /// flight, being recorded, or recorded), so a pass reads only those after it; lowered again
+    /// when recording fails or one could not start. Unknown (nil) at start.
+    private var startedThrough: [String: Int64] = [:]
+    /// What a pass read through, applied once all it read on the route started.
+    private var readThrough: [String: Int64] = [:]
+    /// Routes on which a pass could not start a first attempt it read.
+    private var refused: Set<String> = []
+    /// Per webhook or hook route: when retries it scheduled fall due, so that a pass reads
+    /// retries only when some are due (a burst has none) besides the timer's pass each second.
+    private var retryTimes: [String: [Instant]] = [:]
     private var windows: [String: SendWindow] = [:]
     private var lockedUntil: [String: Instant] = [:]
     private var lastDigestAt: [String: Instant] = [:]
@@ -147,6 +158,8 @@ public final class Deliverer: @unchecked Sendable {
     func tick(routingOld: Bool = false) {
         guard !stopped else { return }
         backlog = false
+        readThrough = [:]
+        refused = []
         let policy = lock.withLock { self.policy }
         let now = clock.now()
         var found = false
@@ -155,6 +168,8 @@ public final class Deliverer: @unchecked Sendable {
             for entry in routingOld ? try store.unroutedEntries(limit: 500) : [] {
                 let routes = policy.delivery.routes(tier: entry.escalation.tier, store: entry.store).map(\.name)
                 try store.route(entry: entry.id, to: routes, at: now)
+                // Older entries than those started: read them from the oldest pending again.
+                for route in routes { startedThrough[route] = nil }
             }
             // Only what can start now is read: messages for the routes not busy sending their
             // queue, and entries for as many webhooks and hooks as there is room for, route by
@@ -177,10 +192,26 @@ public final class Deliverer: @unchecked Sendable {
                     continue
                 }
                 let room = Self.maxInFlight - routeInFlight[route.name, default: 0]
-                // What is in flight or being recorded on the route is not read again.
-                let busy = inFlight.union(recording).filter { $0.route == route.name }.map(\.entry)
-                let startable = try store.dueDeliveries(
-                    at: now, limit: room, routes: [route.name], excludingEntries: busy)
+                var startable: [DueDelivery] = []
+                // Retries, when some are due (and in the timer's pass, for those of before a
+                // start); what is in flight or being recorded on the route is not read again.
+                let times = retryTimes[route.name] ?? []
+                if routingOld || times.contains(where: { $0 <= now }) {
+                    // Read past those in flight (left out below) rather than listing them in SQL:
+                    // a statement of its own with hundreds of ids for each pass.
+                    let busy = inFlight.union(recording).filter { $0.route == route.name }
+                    let read = try store.dueDeliveries(
+                        at: now, limit: room + busy.count, routes: [route.name], retriesOnly: true)
+                    startable = Array(read.lazy.filter { !busy.contains(Self.key($0)) }.prefix(room))
+                    if read.count < room + busy.count { retryTimes[route.name] = times.filter { $0 > now } }
+                }
+                // First attempts, after the last one started.
+                if startable.count < room {
+                    let fresh = try store.freshDeliveries(
+                        route: route.name, after: startedThrough[route.name], limit: room - startable.count)
+                    startable += fresh.due
+                    readThrough[route.name] = fresh.through
+                }
                 // As many as there was room for: more may wait, to be read as soon as some end.
                 if startable.count == room { backlog = true }
                 due += startable
@@ -208,6 +239,10 @@ public final class Deliverer: @unchecked Sendable {
                     for due in dues { startAttempt(due, route: route, policy: policy) }
                 }
             }
+            // Everything read on a route started: the next pass reads after what this one saw.
+            for (route, through) in readThrough where !refused.contains(route) {
+                startedThrough[route] = max(startedThrough[route] ?? 0, through)
+            }
         } catch {
             logger.error("delivery: the store failed: \(error)")
         }
@@ -233,10 +268,18 @@ public final class Deliverer: @unchecked Sendable {
         guard routeInFlight[route.name, default: 0] < Self.maxInFlight, !isHook || hooksInFlight < Self.maxHooks
         else {
             backlog = true
+            if due.attempts == 0 {
+                // Not started: the next pass must read it again.
+                refused.insert(route.name)
+                startedThrough[route.name] = min(startedThrough[route.name] ?? 0, due.entry.id - 1)
+            }
             return
         }
         let key = Self.key(due)
         inFlight.insert(key)
+        if due.attempts == 0, !refused.contains(route.name) {
+            startedThrough[route.name] = max(startedThrough[route.name] ?? 0, due.entry.id)
+        }
         if isHook { hooksInFlight += 1 }
         routeInFlight[route.name, default: 0] += 1
         attempts.enter()
@@ -312,7 +355,8 @@ public final class Deliverer: @unchecked Sendable {
             return
         }
         let composer = MessageComposer(
-            route: route, renderer: try renderer(route, policy), consoleURL: policy.delivery.consoleURL)
+            route: route, renderer: try renderer(route, policy), consoleURL: policy.delivery.consoleURL,
+            contacts: policy.delivery.contacts)
         let facts = try dues.map { try self.facts($0, policy: policy) }
         let cases = Set(dues.map { "\($0.entry.escalation.caseID)\u{0}\($0.entry.escalation.tier)" }).count
         var plans: [MessageComposer.Plan]
@@ -357,7 +401,7 @@ public final class Deliverer: @unchecked Sendable {
         messagesSent += 1
         let message = RenderedMessage(
             id: "\(route.name)/\(now.millis)-\(messagesSent)", text: plan.text, html: plan.html,
-            mentions: plan.mentions, entryIDs: carried.map(\.entry.id))
+            mentions: plan.mentions, recipients: plan.recipients, entryIDs: carried.map(\.entry.id))
         attempts.enter()
         sender.send(message, via: route, timeoutMillis: policy.delivery.timeoutMillis, now: now) { outcome in
             self.queue.async {
@@ -456,6 +500,7 @@ public final class Deliverer: @unchecked Sendable {
             let base = min(delivery.maxBackoffMillis, delivery.backoffMillis << min(attempts - 1, 30))
             let jittered = Double(base) * Double.random(in: 0.8...1.2)
             retryAt = max(clock.now().adding(millis: Int64(jittered)), notBefore ?? Instant(millis: 0))
+            if message == nil, let retryAt { retryTimes[due.route, default: []].append(retryAt) }
         }
         ended(due)
         outcomes.append(
@@ -530,6 +575,13 @@ public final class Deliverer: @unchecked Sendable {
             try store.record(batch, at: clock.now())
         } catch {
             logger.error("delivery: cannot record \(batch.count) attempts: \(error)")
+            // Still pending and never attempted in the store: read them again.
+            for outcome in batch {
+                if let started = startedThrough[outcome.route] {
+                    startedThrough[outcome.route] = min(started, outcome.entryID - 1)
+                }
+                retryTimes[outcome.route, default: []].append(clock.now())
+            }
         }
     }
 

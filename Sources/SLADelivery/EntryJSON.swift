@@ -35,7 +35,7 @@ enum EntryJSON {
         out.field("late_ms", number: entry.lateMillis)
         if let reason = policy.provisionalReason(of: escalation) {
             out.key("provisional")
-            out.bytes += Array("true".utf8)
+            out.literal("true")
             out.field("provisional_reason", string: reason)
         }
         out.field("store", string: entry.store)
@@ -45,18 +45,25 @@ enum EntryJSON {
         return Data(out.bytes)
     }
 
+    /// Appends in place: no temporary arrays per key or value (`Array("…".utf8)` allocated one
+    /// each time, and an entry has a dozen keys).
     private struct Writer {
         var bytes: [UInt8] = []
         var first = true
 
         init() { bytes.reserveCapacity(400) }
 
+        mutating func literal(_ text: StaticString) {
+            bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        }
+
         mutating func key(_ name: StaticString) {
             if !first { bytes.append(UInt8(ascii: ",")) }
             first = false
             bytes.append(UInt8(ascii: "\""))
-            bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-            bytes += Array("\":".utf8)
+            literal(name)
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(UInt8(ascii: ":"))
         }
 
         mutating func field(_ name: StaticString, string value: String) {
@@ -66,12 +73,18 @@ enum EntryJSON {
 
         mutating func field(_ name: StaticString, number value: Int64) {
             key(name)
-            bytes += Array(String(value).utf8)
+            bytes.append(contentsOf: String(value).utf8)
         }
 
         /// A JSON string: quotes, backslashes and control characters escaped, the rest as UTF-8.
         mutating func string(_ value: String) {
             bytes.append(UInt8(ascii: "\""))
+            // Nearly every value (ids, names, timestamps) needs no escape: copied whole.
+            if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                bytes.append(contentsOf: value.utf8)
+                bytes.append(UInt8(ascii: "\""))
+                return
+            }
             for byte in value.utf8 {
                 switch byte {
                 case UInt8(ascii: "\""): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
@@ -81,7 +94,8 @@ enum EntryJSON {
                 case UInt8(ascii: "\t"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
                 case 0..<0x20:
                     let hex = Array("0123456789abcdef".utf8)
-                    bytes += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+                    literal("\\u00")
+                    bytes += [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
                 default: bytes.append(byte)
                 }
             }

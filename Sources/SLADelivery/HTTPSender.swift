@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// POSTs on the process's event loops: one client for the process, on NIO's singleton group (the
 /// API's too). No thread waits for an answer, however many are in flight; the client lives as long
@@ -17,10 +18,22 @@ final class HTTPSender: Sendable {
         var configuration = HTTPClient.Configuration.singletonConfiguration
         configuration.connectionPool = .init(
             idleTimeout: .seconds(600), concurrentHTTP1ConnectionsPerHostSoftLimit: connectionsPerHost)
+        // Receivers answer a few bytes of JSON: no `Accept-Encoding` to send, no decompressor in
+        // every connection's pipeline for each answer to pass through.
+        configuration.decompression = .disabled
+        // No tracing: the default is the process's tracer, a no-op one (slad bootstraps none), with
+        // a span started and ended for nothing in every request.
+        configuration.tracing.tracer = nil
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 
     private var client: HTTPClient { Self.client }
+
+    /// A parsed request per URL, copied with each post's headers and body: parsing the URL again
+    /// (Foundation's `URL`, then AsyncHTTPClient's own split of it) was about 15k instructions a
+    /// post. Webhook routes are few (robot URLs carry a timestamp and are not kept).
+    private let parsed = Mutex<[String: HTTPClient.Request]>([:])
+    static let parsedLimit = 64
 
     /// One POST of a batch.
     struct Post: Sendable {
@@ -38,7 +51,7 @@ final class HTTPSender: Sendable {
         var ready: [(HTTPClient.Request, Post)] = []
         for post in posts {
             do {
-                ready.append((try Self.request(post.url, headers: post.headers, body: post.body), post))
+                ready.append((try request(post.url, headers: post.headers, body: post.body, reuse: true), post))
             } catch {
                 post.done(.failure(error))
             }
@@ -56,7 +69,7 @@ final class HTTPSender: Sendable {
     ) {
         let request: HTTPClient.Request
         do {
-            request = try Self.request(url, headers: headers, body: body)
+            request = try self.request(url, headers: headers, body: body, reuse: false)
         } catch {
             done(.failure(error))
             return
@@ -64,12 +77,24 @@ final class HTTPSender: Sendable {
         execute(request, timeoutMillis: timeoutMillis, done: done)
     }
 
-    private static func request(_ url: String, headers: [(String, String)], body: Data) throws -> HTTPClient.Request {
+    /// `reuse`: the URL is a route's fixed one (webhooks), worth keeping parsed.
+    private func request(
+        _ url: String, headers: [(String, String)], body: Data, reuse: Bool
+    ) throws -> HTTPClient.Request {
         var all = HTTPHeaders(headers)
         if !all.contains(name: "Content-Type") {
             all.add(name: "Content-Type", value: "application/json; charset=utf-8")
         }
-        return try HTTPClient.Request(url: url, method: .POST, headers: all, body: .bytes(body))
+        var request: HTTPClient.Request
+        if reuse, let known = parsed.withLock({ $0[url] }) {
+            request = known
+        } else {
+            request = try HTTPClient.Request(url: url, method: .POST)
+            if reuse { parsed.withLock { if $0.count < Self.parsedLimit { $0[url] = request } } }
+        }
+        request.headers = all
+        request.body = .bytes(body)
+        return request
     }
 
     private func execute(

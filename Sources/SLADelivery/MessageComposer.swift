@@ -7,6 +7,8 @@ struct MessageComposer {
     let route: DeliveryRoute
     let renderer: MessageRenderer
     let consoleURL: String?
+    /// Who is on duty where, for a route with `on-duty`.
+    var contacts: ContactRoster? = nil
 
     /// One message's worth: the entries it names and its text.
     struct Plan {
@@ -14,6 +16,8 @@ struct MessageComposer {
         var text: String
         var html: String?
         var mentions: [String]
+        /// Mail: where it goes (see `recipients(_:)`).
+        var recipients: [String] = []
     }
 
     private var format: MessageRenderer.Format {
@@ -23,6 +27,16 @@ struct MessageComposer {
 
     /// One message per case and tier (a warning and a breach of one case waiting together go as one).
     func singles(_ entries: [EntryFacts]) -> [Plan] {
+        singleGroups(entries).map(addressed)
+    }
+
+    private func addressed(_ plan: Plan) -> Plan {
+        var plan = plan
+        plan.recipients = recipients(plan.entries)
+        return plan
+    }
+
+    private func singleGroups(_ entries: [EntryFacts]) -> [Plan] {
         var groups: [[EntryFacts]] = []
         for facts in entries {
             if let index = groups.firstIndex(where: {
@@ -72,24 +86,44 @@ struct MessageComposer {
                 entries: chunk, text: shortened(digest(chunk, part: part, more: more), mentions), html: nil,
                 mentions: mentions)
         }
-        return (sent, plans, waiting)
+        return (sent, plans.map(addressed), waiting)
     }
 
     private func digest(_ entries: [EntryFacts], part: String? = nil, more: Int = 0) -> String {
         renderer.renderDigest(entries, format: format, part: part, more: more, consoleURL: consoleURL)
     }
 
-    /// Everyone to @-mention for these entries, in order, once each.
+    /// Everyone to @-mention for these entries, in order, once each: the route's own list, then
+    /// (with `on-duty`) the people on duty, each by the id the vendor needs.
     private func mentions(_ entries: [EntryFacts]) -> [String] {
         guard case .robot(let robot) = route.target else { return [] }
         var people: [String] = []
         for facts in entries {
-            for person in robot.mentioned(tier: facts.escalation.tier, store: facts.store)
-            where !people.contains(person) {
-                people.append(person)
+            var ids = robot.mentioned(tier: facts.escalation.tier, store: facts.store)
+            for person in onDuty(facts) {
+                if let id = ContactRoster.mention(person, vendor: robot.vendor, format: robot.format) { ids.append(id) }
             }
+            for id in ids where !people.contains(id) { people.append(id) }
         }
         return people
+    }
+
+    /// The addresses a mail for these entries goes to: the route's own, then (with `on-duty`)
+    /// those of the people on duty, once each.
+    func recipients(_ entries: [EntryFacts]) -> [String] {
+        guard case .email(let email) = route.target else { return [] }
+        var addresses = email.to
+        for facts in entries {
+            for address in onDuty(facts).compactMap(\.email) where !addresses.contains(address) {
+                addresses.append(address)
+            }
+        }
+        return addresses
+    }
+
+    private func onDuty(_ facts: EntryFacts) -> [ContactRoster.Person] {
+        guard route.onDuty, let contacts else { return [] }
+        return contacts.onDuty(tier: facts.escalation.tier, store: facts.store)
     }
 
     private func fits(_ text: String, _ mentions: [String]) -> Bool {

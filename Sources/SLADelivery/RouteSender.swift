@@ -12,10 +12,16 @@ public struct RenderedMessage: Sendable {
     public var html: String?
     /// Phone numbers, user ids or `@all`, for the robot to @-mention.
     public var mentions: [String]
+    /// Mail: the addresses it goes to (the route's, and those on duty); nil: the route's own.
+    public var recipients: [String]?
     public var entryIDs: [Int64]
 
-    public init(id: String, text: String, html: String? = nil, mentions: [String] = [], entryIDs: [Int64]) {
+    public init(
+        id: String, text: String, html: String? = nil, mentions: [String] = [], recipients: [String]? = nil,
+        entryIDs: [Int64]
+    ) {
         self.id = id
+        self.recipients = recipients
         self.text = text
         self.title = String(text.prefix { $0 != "\n" }).replacingOccurrences(of: "**", with: "")
         self.html = html
@@ -72,8 +78,14 @@ public final class RouteSender: Sendable {
                 }
             }
         case .email(let email):
+            let to = message.recipients ?? email.to
+            guard !to.isEmpty else {
+                let error = "nobody to mail: the route lists no address and nobody on duty has one in the contacts file"
+                done(SendOutcome(error: error, vendorCode: nil, answer: error))
+                return
+            }
             let mail = MailMessage(
-                from: email.from, to: email.to, subject: message.title, text: message.text, html: message.html,
+                from: email.from, to: to, subject: message.title, text: message.text, html: message.html,
                 messageID:
                     "<slad.\(message.id.filter { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" })@\(Self.host)>",
                 date: now, entryIDs: message.entryIDs, host: Self.host)

@@ -29,11 +29,14 @@ public enum RouteTest {
         switch route.target {
         case .robot, .email:
             let renderer = try MessageRenderer(policy: policy, language: route.language, folder: route.templates)
-            let plan = MessageComposer(route: route, renderer: renderer, consoleURL: policy.delivery.consoleURL)
-                .singles([facts])[0]
+            let plan = MessageComposer(
+                route: route, renderer: renderer, consoleURL: policy.delivery.consoleURL,
+                contacts: policy.delivery.contacts
+            )
+            .singles([facts])[0]
             let message = RenderedMessage(
                 id: "\(route.name)/test-\(now.millis)", text: plan.text, html: plan.html, mentions: plan.mentions,
-                entryIDs: [0])
+                recipients: plan.recipients, entryIDs: [0])
             sender.send(message, via: route, timeoutMillis: timeout, now: now) {
                 box.value = $0
                 done.signal()

@@ -60,3 +60,9 @@ extension MessageID {
     /// A caller the socket or the TCP listener does not admit (unknown uid, missing credentials).
     public static let accessRefused = "8977f9b12fcf4fff8a025c625fa8db19"
 }
+
+// Delivery: the contacts file.
+extension MessageID {
+    /// The contacts file (phone numbers, mail addresses) is readable by every user.
+    public static let contactsExposed = "cb10de1f82344b8eaf795438e46d6fdd"
+}

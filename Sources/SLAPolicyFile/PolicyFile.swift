@@ -38,6 +38,19 @@ public enum PolicyFile {
 
     public static func load(_ path: String, childArguments: [String]) throws -> Policy {
         let data = try contents(of: path)
+        try parseInChild(data, path: path, childArguments: childArguments)
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw PolicyErrors(errors: [
+                PolicyError(file: path, line: nil, key: "", message: "the file is not UTF-8 text")
+            ])
+        }
+        return try PolicyLoader.load(
+            text: text, file: path, holidayFiles: HolidayFileReader.finder(policyPath: path),
+            contactsFile: ContactsFile.reader(policyPath: path, childArguments: childArguments))
+    }
+
+    /// Runs the TOML parse of `data` in a child first: a crash of the parser costs the child.
+    static func parseInChild(_ data: Data, path: String, childArguments: [String]) throws {
         // Spawned by hand (see ChildProcess): Foundation's Process hung under slad.service's sandbox.
         if let child = try? ChildProcess.spawn(
             "/proc/self/exe", arguments: [CommandLine.arguments.first ?? "slad"] + childArguments,
@@ -50,12 +63,6 @@ public enum PolicyFile {
             case .exited: break
             }
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw PolicyErrors(errors: [
-                PolicyError(file: path, line: nil, key: "", message: "the file is not UTF-8 text")
-            ])
-        }
-        return try PolicyLoader.load(text: text, file: path, holidayFiles: HolidayFileReader.finder(policyPath: path))
     }
 
     /// The whole file, or why not (with the errno's meaning).

@@ -113,12 +113,15 @@ extension Store {
     /// take more now, so that the rows read are rows the caller can start); `excludingEntries`:
     /// entries left out whatever the route (for one route, what the caller is trying on it: a
     /// list of ids costs SQLite far less than one of pairs, 0.1 ms against 3 for 512 of them).
+    /// `retriesOnly`: only deliveries attempted before (the first attempts are read by
+    /// `freshDeliveries`).
     public func dueDeliveries(
         at now: Instant, limit: Int, excluding busy: [(entry: Int64, route: String)] = [],
-        routes: [String]? = nil, skippingRoutes: [String] = [], excludingEntries: [Int64] = []
+        routes: [String]? = nil, skippingRoutes: [String] = [], excludingEntries: [Int64] = [],
+        retriesOnly: Bool = false
     ) throws -> [DueDelivery] {
         var values: [(any DatabaseValueConvertible)?] = [now.millis]
-        var filter = ""
+        var filter = retriesOnly ? " AND d.attempts > 0" : ""
         if let routes {
             guard !routes.isEmpty else { return [] }
             filter += " AND d.route IN (\(Self.marks(routes.count)))"
@@ -154,6 +157,46 @@ extension Store {
                 due.append(DueDelivery(entry: Store.entryByPosition(row), route: row[17], attempts: row[18]))
             }
             return due
+        }
+    }
+
+    /// A route's deliveries never attempted, of entries after `entryID`, in id order: what a
+    /// webhook or hook route has not started yet, when the caller started every one up to
+    /// `entryID` (nil: nothing known yet, from the oldest pending). One cached statement walking
+    /// the primary key from there, where excluding the hundreds in flight by id made each pass
+    /// compile a statement of its own and test each row against the list. `through`: when fewer
+    /// than `limit` came, the newest entry id any delivery had in the same read (every one of the
+    /// route up to it is in `due` or was started), so the next read starts after it.
+    public func freshDeliveries(route: String, after entryID: Int64?, limit: Int) throws -> (
+        due: [DueDelivery], through: Int64?
+    ) {
+        try read { db in
+            var start = entryID ?? 0
+            if entryID == nil {
+                let oldest = try Int64.fetchOne(
+                    db.cachedStatement(
+                        sql: "SELECT min(entry_id) FROM deliveries WHERE state = 'pending' AND route = ?"),
+                    arguments: [route])
+                guard let oldest else {
+                    return ([], try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(entry_id) FROM deliveries")))
+                }
+                start = oldest - 1
+            }
+            // `+`: not the index on (state, next_attempt_at), which would walk every pending row.
+            let statement = try db.cachedStatement(
+                sql: """
+                    SELECT \(Store.entryColumnsOfE), d.route, d.attempts
+                    FROM deliveries d JOIN escalations e ON e.id = d.entry_id
+                    WHERE d.entry_id > ? AND d.route = ? AND +d.state = 'pending' AND d.attempts = 0
+                    ORDER BY d.entry_id LIMIT ?
+                    """)
+            let rows = try Row.fetchCursor(statement, arguments: [start, route, limit])
+            var due: [DueDelivery] = []
+            while let row = try rows.next() {
+                due.append(DueDelivery(entry: Store.entryByPosition(row), route: row[17], attempts: row[18]))
+            }
+            guard due.count < limit else { return (due, nil) }
+            return (due, try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(entry_id) FROM deliveries")))
         }
     }
 

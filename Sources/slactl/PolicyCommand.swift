@@ -24,7 +24,7 @@ struct PolicyCommand: ParsableCommand {
 
         @Argument(help: "The policy file (default: /etc/slad/policy.toml, else config/policy.toml).")
         var file: String?
-        @Flag(help: "Exit 1 on warnings too (a calendar's holiday data ending within its warning window).")
+        @Flag(help: "Exit 1 on warnings too (holiday data ending soon, a world-readable contacts file).")
         var strict = false
         @Option(help: "Check as of this date (YYYY-MM-DD) instead of today.") var today: String?
 
@@ -34,7 +34,9 @@ struct PolicyCommand: ParsableCommand {
             print(
                 "\(path): ok: \(policy.kinds.count) case kinds, \(policy.clocks.count) clocks, "
                     + "\(policy.calendars.count) calendars, \(policy.tiers.count) tiers")
-            let warnings = try Self.horizonWarnings(policy, today: today)
+            let warnings =
+                try Self.horizonWarnings(policy, today: today).map(\.description)
+                + (policy.delivery.contacts?.warnings ?? [])
             fflush(nil)  // the summary first, then the warnings (stderr is unbuffered)
             for warning in warnings { printError("\(path): warning: \(warning)") }
             if strict, !warnings.isEmpty { throw ExitStatus.refused }

@@ -30,7 +30,9 @@ extension Slad {
 
     func loadPolicy(_ logger: Logger) throws -> Policy {
         do {
-            return try PolicyFile.load(policy)
+            let loaded = try PolicyFile.load(policy)
+            PolicyFile.warnContacts(loaded, logger: logger)
+            return loaded
         } catch {
             logger.critical(
                 "policy refused, not starting:\n\(error)", metadata: ["message_id": "\(MessageID.policyRefused)"])
@@ -183,6 +185,13 @@ extension PolicyFile {
         try load(path, childArguments: ["--check-policy-stdin"])
     }
 
+    /// The contacts file's warnings (it is world-readable), at start and on each reload.
+    static func warnContacts(_ policy: Policy, logger: Logger) {
+        for warning in policy.delivery.contacts?.warnings ?? [] {
+            logger.warning("\(warning)", metadata: ["message_id": "\(MessageID.contactsExposed)"])
+        }
+    }
+
     /// SIGHUP: a valid policy replaces the old one; a broken one is refused and the old one stays.
     @discardableResult
     static func reload(_ path: String, into service: SLAService, logger: Logger) -> Policy? {
@@ -195,6 +204,7 @@ extension PolicyFile {
                 metadata: ["message_id": "\(MessageID.policyReloaded)"])
             HorizonWatch.logRecomputed(recomputed, why: "on reload", logger: logger)
             HorizonWatch.warn(policy, logger: logger)
+            warnContacts(policy, logger: logger)
             return policy
         } catch {
             PolicyMetrics.reloaded(ok: false)

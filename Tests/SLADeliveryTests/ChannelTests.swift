@@ -15,8 +15,12 @@ struct ChannelFixture {
     let deliverer: Deliverer
 
     init(delivery: String) throws {
+        try self.init(policy: DeliveryFixture.policy(delivery: delivery))
+    }
+
+    init(policy: Policy) throws {
         store = try Store(directory: directory)
-        policy = try DeliveryFixture.policy(delivery: delivery)
+        self.policy = policy
         deliverer = Deliverer(policy: policy, store: store, logger: logs.logger)
         deliverer.start(every: 0.05)
     }

@@ -266,6 +266,34 @@ struct DeliveryFixture {
         #expect(try due([(fixture.entryID, "a"), (fixture.entryID, "b")]).isEmpty)
     }
 
+    @Test func firstAttemptsAreReadAfterTheLastStartedAndRetriesApart() throws {
+        let fixture = try DeliveryFixture()
+        let now = SystemClock().now()
+        let id = fixture.entryID
+        try fixture.store.route(entry: id, to: ["a", "b"], at: now)
+        // Nothing known yet: from the oldest pending; short, so it says through which id it saw.
+        let first = try fixture.store.freshDeliveries(route: "a", after: nil, limit: 10)
+        #expect(first.due.map(\.route) == ["a"] && first.due.map(\.entry.id) == [id])
+        #expect(first.through == id)
+        // Started through it: nothing after it, on either side of the other route's row.
+        #expect(try fixture.store.freshDeliveries(route: "a", after: id, limit: 10).due.isEmpty)
+        #expect(try fixture.store.freshDeliveries(route: "b", after: id - 1, limit: 10).due.map(\.route) == ["b"])
+        // A full read does not say through which id (more may follow).
+        #expect(try fixture.store.freshDeliveries(route: "b", after: nil, limit: 1).through == nil)
+        // A failed first attempt is a retry: not read as a first attempt again, read as a retry when due.
+        try fixture.store.recordAttempt(
+            entry: id, route: "a", error: "HTTP 500", retryAt: now.adding(seconds: 5), at: now)
+        #expect(try fixture.store.freshDeliveries(route: "a", after: nil, limit: 10).due.isEmpty)
+        #expect(try fixture.store.dueDeliveries(at: now, limit: 10, routes: ["a"], retriesOnly: true).isEmpty)
+        let retry = try fixture.store.dueDeliveries(
+            at: now.adding(seconds: 6), limit: 10, routes: ["a"], retriesOnly: true)
+        #expect(retry.map(\.attempts) == [1])
+        // The other route's first attempt is no retry.
+        #expect(
+            try fixture.store.dueDeliveries(at: now.adding(seconds: 6), limit: 10, routes: ["b"], retriesOnly: true)
+                .isEmpty)
+    }
+
     @Test func aReceiverDownForGoodEndsFailedAndVisible() throws {
         let receiver = try Receiver(failures: 0)
         receiver.close()  // nothing listens on that port any more

@@ -20,6 +20,9 @@ public struct DeliveryPolicy: Hashable, Sendable {
     public var consoleURL: String?
     /// The language of the routes that do not name one.
     public var language = MessageLanguage.chinese
+    /// The people and who is on duty where (`contacts`, a file of its own): routes with `on-duty`
+    /// mention or mail them.
+    public var contacts: ContactRoster?
 
     public init() {}
 
@@ -64,6 +67,9 @@ public struct DeliveryRoute: Hashable, Sendable {
     public var templates: String?
     /// At most this many messages in each window; empty: no limit. Robots get their vendor's.
     public var rateLimits: [RateLimit] = []
+    /// `on-duty = true`: robots also @-mention, and mail also goes to, the people the contacts
+    /// file has on duty for the entry's tier and store.
+    public var onDuty = false
 
     public init(name: String, tiers: Set<String>, stores: Set<String>?, target: Target) {
         self.name = name
@@ -186,9 +192,10 @@ extension PolicyReader {
             table,
             allowed: [
                 "max-attempts", "backoff", "max-backoff", "timeout", "route", "include-contact", "catch-up",
-                "console-url", "language",
+                "console-url", "language", "contacts",
             ],
             path: path)
+        delivery.contacts = readContacts(table, path: path, tiers: tiers)
         if let url = optionalString(table, "console-url", path: path) {
             if url.hasPrefix("http://") || url.hasPrefix("https://") {
                 delivery.consoleURL = url.hasSuffix("/") ? String(url.dropLast()) : url
@@ -249,7 +256,7 @@ extension PolicyReader {
                 continue
             }
             let target = routeTarget(kinds[0], route, path: routePath, tiers: tierIDs)
-            let extras = ["language", "templates", "rate-limit"].filter { route[$0] != nil }
+            let extras = ["language", "templates", "rate-limit", "on-duty"].filter { route[$0] != nil }
             if kinds[0] == "exec" || kinds[0] == "webhook", let extra = extras.first {
                 fail(
                     routePath + "." + extra, "only routes of people's messages (wecom, dingtalk, feishu, email) take it"
@@ -271,6 +278,19 @@ extension PolicyReader {
                         fail(routePath + ".rate-limit", "expected messages per time, such as \"20/min\", or \"off\"")
                     }
                 }
+                if let value = route["on-duty"] {
+                    if let flag = value.bool {
+                        built.onDuty = flag
+                        if flag, table["contacts"] == nil {
+                            fail(
+                                routePath + ".on-duty",
+                                "the people on duty come from a contacts file: add contacts = \"/etc/slad/contacts.toml\" to [delivery]"
+                            )
+                        }
+                    } else {
+                        fail(routePath + ".on-duty", "expected true or false")
+                    }
+                }
                 delivery.routes.append(built)
             }
         }
@@ -280,7 +300,7 @@ extension PolicyReader {
     static let routeKinds = ["exec", "webhook", "wecom", "dingtalk", "feishu", "email"]
     static let routeKeys: Set<String> = Set(routeKinds).union([
         "name", "tiers", "stores", "headers", "language", "templates", "rate-limit", "format", "token-file",
-        "secret-file", "mention", "store-mention", "from", "sendmail",
+        "secret-file", "mention", "store-mention", "from", "sendmail", "on-duty",
     ])
 
     /// What a route's kind key says, checked; nil after a failure.
@@ -310,8 +330,10 @@ extension PolicyReader {
             guard let url = httpURL(route, "webhook", path: path) else { return nil }
             return .webhook(url: url, headers: headers(route, path: path))
         case "email":
-            guard let to = stringList(route, "email", path: path) else { return nil }
-            guard !to.isEmpty, to.allSatisfy({ $0.contains("@") && !$0.contains(where: \.isNewline) }) else {
+            let onDuty = route["on-duty"]?.bool == true
+            // With on-duty the list may be empty: the people on duty are the recipients.
+            guard let to = stringList(route, "email", path: path, required: !onDuty) else { return nil }
+            guard !to.isEmpty || onDuty, to.allSatisfy({ $0.contains("@") && !$0.contains(where: \.isNewline) }) else {
                 fail(path + ".email", "expected a list of mail addresses, such as [\"manager@store.example\"]")
                 return nil
             }

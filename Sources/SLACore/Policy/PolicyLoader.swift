@@ -39,6 +39,14 @@ public enum PolicyLoader {
     public static func load(
         text: String, file: String = "policy.toml", holidayFiles: HolidayFileFinder? = nil
     ) throws(PolicyErrors) -> Policy {
+        try load(text: text, file: file, holidayFiles: holidayFiles, contactsFile: nil)
+    }
+
+    /// `contactsFile` reads the contacts file `[delivery] contacts` names; without it only the
+    /// key's form is checked.
+    public static func load(
+        text: String, file: String, holidayFiles: HolidayFileFinder?, contactsFile: ContactsFileReader?
+    ) throws(PolicyErrors) -> Policy {
         if let problem = TOMLPrecheck.check(text) {
             throw PolicyErrors(errors: [PolicyError(file: file, line: problem.line, key: "", message: problem.message)])
         }
@@ -52,7 +60,8 @@ public enum PolicyLoader {
         } catch {
             throw PolicyErrors(errors: [PolicyError(file: file, line: nil, key: "", message: "\(error)")])
         }
-        var reader = PolicyReader(file: file, lines: TOMLLineIndex(text), holidayFiles: holidayFiles)
+        var reader = PolicyReader(
+            file: file, lines: TOMLLineIndex(text), holidayFiles: holidayFiles, contactsFile: contactsFile)
         let policy = reader.read(root)
         if let policy, reader.errors.isEmpty { return policy }
         throw PolicyErrors(errors: reader.errors.sorted { ($0.line ?? 0, $0.key) < ($1.line ?? 0, $1.key) })
@@ -67,6 +76,7 @@ struct PolicyReader {
     var errors: [PolicyError] = []
     /// Calendars that were written but have errors: clocks naming them are not blamed again.
     var brokenCalendars: Set<String> = []
+    var contactsFile: ContactsFileReader? = nil
 
     static let topLevelKeys: Set<String> = [
         "tier", "defaults", "calendar", "case", "kind", "clock", "delivery", "retention",
