@@ -468,6 +468,8 @@ final class Bench {
         var commits: Int
         /// As a long-polling follower saw the entries (with `follow`).
         var followed: Percentiles?
+        /// CPU seconds the follower's decoding of its pages took (after the run).
+        var followerDecodeSeconds: Double?
     }
 
     /// `clocks` clocks due at random instants of the same second. With `persist` false, slad runs
@@ -549,7 +551,9 @@ final class Bench {
             Time.sleep(seconds: 0.25)
         }
         daemon.stop()
-        return Burst(lateness: Percentiles(late), commits: commits, followed: followed.map(Percentiles.init))
+        return Burst(
+            lateness: Percentiles(late), commits: commits, followed: followed.map(Percentiles.init),
+            followerDecodeSeconds: follower?.decodeSeconds)
     }
 
     /// `key=value` from one of slad's stderr lines.
@@ -589,7 +593,9 @@ final class Bench {
                 + "ratio divides by max(that p99, 1 ms). All at the same instant: written_at - due_at "
                 + "\(Format.spread(instant.lateness)) in \(instant.commits) commits; a follower (pages of 100) saw "
                 + "the first \(instant.followed.map { Format.ms($0.at(0)) } ?? "-") after the deadline (the commit "
-                + "had ended), p50 / p99 / max \(instant.followed.map(Format.spread) ?? "-").")
+                + "had ended), p50 / p99 / max \(instant.followed.map(Format.spread) ?? "-"); it scans each page for "
+                + "ids on arrival and decodes the pages into views after the run, as slactl would on the way: "
+                + "\(instant.followerDecodeSeconds.map { Format.ms($0 * 1000) } ?? "-") of the client's CPU.")
     }
 
     // MARK: Capacity and recovery
