@@ -14,7 +14,8 @@ import Synchronization
 /// own connection, calling `HQWriter.apply` as a store's replicator does, with outboxes made by
 /// SLACore's Engine (`SimulatedStore`). Prints a Markdown report.
 ///
-/// Phases: (1) a month of every store loaded through the writer (its size stated); (2) the peak:
+/// Phases: (1) a month of every store loaded through the writer (its size stated) into HQ's first
+/// schema, then HQ upgraded to the current one (the report's rows derived); (2) the peak:
 /// the busiest hours of a busy day replayed at their own pace, then faster, each store shipping
 /// what it committed at once; the lag of each change from its commit to HQ's commit; (3) a
 /// catch-up: every store drains a backlog as fast as it can (rows/s), against a bulk COPY of the
@@ -53,7 +54,9 @@ struct ChainBench: AsyncParsableCommand {
         try await setup.query("CREATE DATABASE chainbench", logger: HQLog.quiet)
         try await setup.close()
         let connection = try await bench.connect()
-        try await HQMigrator.migrate(on: connection)
+        // The first release's schema: the month is loaded into it, then HQ is upgraded (timed),
+        // as an HQ in service would be.
+        try await HQMigrator.migrate(on: connection, migrations: Array(HQSchema.migrations.prefix(2)))
         let ids = (1...stores).map { String(format: "S%03d", $0) }
         for id in ids { _ = try await HQRoles.addStore(id, password: "bench-\(id)", on: connection) }
         let serverVersion = try await scalar("SHOW server_version", on: connection)
@@ -69,6 +72,12 @@ struct ChainBench: AsyncParsableCommand {
             "month \(month): \(monthLoad.cases) cases, \(monthLoad.entries) queue entries, \(monthLoad.changes) outbox "
                 + "changes (\(monthLoad.bytes / 1_048_576) MiB of payload), \(casesPerDay) cases a store a day; "
                 + "generated and loaded in \(format(monthLoad.seconds)) s by 8 loaders")
+        let upgradeStart = ContinuousClock.now
+        let steps = try await HQMigrator.migrate(on: connection)
+        report.line(
+            "HQ upgraded over the month (schema steps \(steps.map { String($0.version) }.joined(separator: ", ")): "
+                + "the report's rows derived, the entries indexed) in \(format(elapsedSeconds(since: upgradeStart))) s, "
+                + "load average \(loadAverage())")
         let lastSeqs = try await storeSeqs(on: connection)
 
         // (2) and (3): the busy day after the month.
@@ -78,25 +87,54 @@ struct ChainBench: AsyncParsableCommand {
             ids, policy: policy, day: day, lastSeqs: lastSeqs, speeds: speeds, bench: bench, report: report)
         _ = busy
 
-        // (4) The report.
-        var times: [Double] = []
-        var size = (0, 0)
-        for _ in 0..<3 {
-            let start = ContinuousClock.now
-            let result = try await HQReport.make(policy: policy, period: period, now: day, on: connection)
-            times.append(elapsedSeconds(since: start))
-            size = (result.summary.cases, result.summary.escalations)
-        }
-        times.sort()
-        report.line(
-            "report \(month) over \(stores) stores: \(size.0) cases, \(size.1) escalations: "
-                + "\(format(times[1])) s median of 3 (\(times.map(format).joined(separator: ", ")))")
+        // (4) The report: as the day left the tables, then after a VACUUM (ANALYZE) of them, as
+        // autovacuum leaves a month that is over (its pages all-visible: index-only scans).
+        try await reportTimes(
+            policy: policy, period: period, now: day, label: "as loaded", on: connection, report: report)
+        try await connection.query(
+            "VACUUM (ANALYZE) hq_case_facts, hq_clocks, hq_entries, hq_cases", logger: HQLog.quiet)
+        try await reportTimes(
+            policy: policy, period: period, now: day, label: "after VACUUM (ANALYZE)", on: connection, report: report)
+        try await explain(HQReportQueries(period: period, store: nil), on: connection)
         report.line("load average at the end: \(loadAverage())")
         try await connection.close()
         report.flush()
     }
 
     // MARK: Phases
+
+    /// HQ's monthly report over every store, three times: its median and each time.
+    func reportTimes(
+        policy: Policy, period: ReportPeriod, now: Instant, label: String, on connection: PostgresConnection,
+        report: BenchReport
+    ) async throws {
+        var times: [Double] = []
+        var size = (0, 0)
+        for _ in 0..<3 {
+            let start = ContinuousClock.now
+            let result = try await HQReport.make(policy: policy, period: period, now: now, on: connection)
+            times.append(elapsedSeconds(since: start))
+            size = (result.summary.cases, result.summary.escalations)
+        }
+        let runs = times.map(format).joined(separator: ", ")
+        times.sort()
+        report.line(
+            "report \(month) over \(stores) stores (\(label)): \(size.0) cases, \(size.1) escalations: "
+                + "**\(format(times[1])) s** median of 3 (\(runs)), load average \(loadAverage())")
+    }
+
+    /// EXPLAIN (ANALYZE, BUFFERS) of the report's queries, on standard error (the plans behind the time).
+    func explain(_ queries: HQReportQueries, on connection: PostgresConnection) async throws {
+        for (name, query) in queries.all {
+            var explained = query
+            explained.sql = "EXPLAIN (ANALYZE, BUFFERS) " + query.sql
+            var plan = "---- EXPLAIN (ANALYZE, BUFFERS) of the report's \(name) query\n"
+            for try await line in try await connection.query(explained, logger: HQLog.quiet).decode(String.self) {
+                plan += line + "\n"
+            }
+            FileHandle.standardError.write(Data(plan.utf8))
+        }
+    }
 
     struct MonthLoad {
         var cases = 0
