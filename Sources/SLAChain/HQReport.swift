@@ -55,8 +55,9 @@ public enum HQReport {
             queries.breaches, logger: logger
         ).decode((String, String, Int64, Int64?, Int64?).self) {
             tallies.addLateness(
-                kind: kind, clock: clock, deadline: Instant(millis: deadline), satisfiedAt: satisfied.map(Instant.init),
-                closedAt: closed.map(Instant.init), now: now)
+                kind: kind, clock: clock, deadline: Instant(millis: deadline),
+                satisfiedAt: satisfied.map { Instant(millis: $0) },
+                closedAt: closed.map { Instant(millis: $0) }, now: now)
         }
         for try await (storeID, tier, kind, count) in try await connection.query(queries.entries, logger: logger)
             .decode((String, String, String, Int64).self)
