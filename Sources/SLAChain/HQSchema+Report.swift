@@ -12,6 +12,8 @@
 /// step, still writing only `hq_cases`, must not leave holes in the report. The rows already
 /// there are derived by step 4 (the same SQL over `hq_cases`), after the triggers are in place,
 /// so a case written meanwhile is never missed (the seq guard settles the two writes).
+/// Both write in key order (store, case, clock): a store's batch and the step wait for each
+/// other's rows at most, and never deadlock.
 ///
 /// The SQL reads the case's JSON (`state`), whose keys are SLACore's `Case` Codable form.
 /// Shipped steps are never edited: a change of the derivation is a new step replacing the
@@ -78,11 +80,27 @@ extension HQSchema {
             "GRANT SELECT, INSERT, UPDATE ON \(reportTables.joined(separator: ", ")) TO \(storeGroup)",
         ] + reportTables.flatMap(rowSecurity))
 
-    /// The rows of the cases HQ already holds. Brief locks only: it reads `hq_cases` and writes
-    /// the new tables, which the stores' triggers write too (the highest seq wins either way).
+    /// The rows of the cases HQ already holds, a store at a time, each store its own transaction
+    /// (a procedure that commits as it goes): the stores' triggers write the same rows meanwhile,
+    /// and a store whose rows are being derived waits for its slice only, not for the whole month.
+    /// Both write in key order, so they never deadlock. (The seq guard settles who wins.)
     static let reportBackfill = HQMigration(
-        version: 4, name: "the report's rows of the cases already at HQ",
-        statements: [upsertFacts(from: "hq_cases"), upsertClocks(from: "hq_cases")])
+        version: 4, name: "the report's rows of the cases already at HQ", transactional: false,
+        statements: [
+            """
+            CREATE OR REPLACE PROCEDURE hq_report_backfill() LANGUAGE plpgsql AS $$
+            DECLARE
+                one text;
+            BEGIN
+                FOR one IN SELECT DISTINCT store_id FROM hq_cases ORDER BY store_id LOOP
+                    \(upsertFacts(from: "hq_cases", store: "one"));
+                    \(upsertClocks(from: "hq_cases", store: "one"));
+                    COMMIT;
+                END LOOP;
+            END $$
+            """,
+            "CALL hq_report_backfill()",
+        ])
 
     /// The report counts a period's entries per tier and kind: with these columns in the index, its
     /// join from the cases reads no entry's row (and its JSON payload).
@@ -95,13 +113,15 @@ extension HQSchema {
             """
         ])
 
-    /// Upserts the case facts of the `hq_cases` rows in `source` (a table or a transition table).
-    static func upsertFacts(from source: String) -> String {
+    /// Upserts the case facts of the `hq_cases` rows in `source` (a table or a transition table),
+    /// of one store if `store` names a variable. In key order: see `reportBackfill`.
+    static func upsertFacts(from source: String, store: String? = nil) -> String {
         """
         INSERT INTO hq_case_facts AS f (store_id, case_id, kind, opened_at, status, category, channel, closed_at, seq)
             SELECT n.store_id, n.case_id, n.kind, n.opened_at, n.status, n.state -> 'opening' ->> 'category',
                 n.state -> 'opening' ->> 'channel', (n.state ->> 'closedAt')::timestamptz, n.seq
-            FROM \(source) n
+            FROM \(source) n \(store.map { "WHERE n.store_id = \($0)" } ?? "")
+            ORDER BY n.store_id, n.case_id
             ON CONFLICT (store_id, case_id) DO UPDATE SET
                 kind = EXCLUDED.kind, opened_at = EXCLUDED.opened_at, status = EXCLUDED.status,
                 category = EXCLUDED.category, channel = EXCLUDED.channel, closed_at = EXCLUDED.closed_at,
@@ -110,8 +130,8 @@ extension HQSchema {
         """
     }
 
-    /// Upserts a row per clock of the `hq_cases` rows in `source`.
-    static func upsertClocks(from source: String) -> String {
+    /// Upserts a row per clock of the `hq_cases` rows in `source` (of one store, as above).
+    static func upsertClocks(from source: String, store: String? = nil) -> String {
         """
         INSERT INTO hq_clocks AS k (store_id, case_id, clock, case_kind, opened_at, status, cycle, deadline,
                 satisfied_at, closed_at, seq)
@@ -119,6 +139,8 @@ extension HQSchema {
                 (c ->> 'deadline')::timestamptz, (c ->> 'satisfiedAt')::timestamptz, (n.state ->> 'closedAt')::timestamptz,
                 n.seq
             FROM \(source) n CROSS JOIN LATERAL jsonb_array_elements(n.state -> 'clocks') c
+                \(store.map { "WHERE n.store_id = \($0)" } ?? "")
+            ORDER BY n.store_id, n.case_id, c ->> 'name'
             ON CONFLICT (store_id, case_id, clock) DO UPDATE SET
                 case_kind = EXCLUDED.case_kind, opened_at = EXCLUDED.opened_at, status = EXCLUDED.status,
                 cycle = EXCLUDED.cycle, deadline = EXCLUDED.deadline, satisfied_at = EXCLUDED.satisfied_at,

@@ -62,6 +62,7 @@ import Testing
                             try await Task.sleep(for: .milliseconds(25))  // a store's pace, not a bulk load
                         } catch {
                             retries += 1  // as the replicator does: the same batch again
+                            print("HQUpgradeTests: \(store) retries a batch: \(HQError.describe(error))")
                             guard retries < 50 else { throw error }
                         }
                     }
