@@ -271,7 +271,7 @@ struct ChainBench: AsyncParsableCommand {
             let elapsed = Date().timeIntervalSince1970 - starts.value.withLock { $0 } / 1000
             report.table(
                 row:
-                    "| \(format(speed))x | \(Int(Double(window) / 60_000)) | \(sorted.count) | \(format(Double(sorted.count) / max(elapsed, 1))) | \(batches) | \(ms(percentile(50, sorted))) | \(ms(percentile(99, sorted))) | \(ms(sorted.last ?? 0)) | \(loadAverage()) |"
+                    "| \(format(speed))x | \(format(Double(window) / 60_000)) | \(sorted.count) | \(format(Double(sorted.count) / max(elapsed, 1))) | \(batches) | \(ms(percentile(50, sorted))) | \(ms(percentile(99, sorted))) | \(ms(sorted.last ?? 0)) | \(loadAverage()) |"
             )
         }
         // The catch-up: the rest of the day, every store at once, as fast as it can.
