@@ -236,33 +236,40 @@ struct ChainBench: AsyncParsableCommand {
             let to = cursor + window
             cursor = to
             let starts = Shared<Double>(0)
-            let lags = try await everyStore(outboxes, bench: bench) { id, changes, connection, wallStart in
-                starts.value.withLock { $0 = wallStart }
+            // Each store's batches of the window, made ready first: a batch is what the store
+            // committed at one instant (a replicator woken by the commit ships it), and making it
+            // (decoding and laying out the changes) is the store's CPU, not HQ's. What it took
+            // here is added to each of its changes' lag (`encode`).
+            let prepared = try outboxes.map { id, changes in
                 let mine = changes.filter { $0.committedAt >= from && $0.committedAt < to }
-                var lags: [Double] = []
+                var batches: [(due: Int64, encode: Double, changes: Int, batch: HQPreparedBatch)] = []
                 var index = 0
                 while index < mine.count {
-                    // When this change is committed at the store, on the wall clock.
-                    let due = wallStart + Double(mine[index].committedAt - from) / speed
-                    let now = Date().timeIntervalSince1970 * 1000
-                    if due > now { try await Task.sleep(for: .milliseconds(Int(due - now))) }
-                    // Ship everything committed by now, as a replicator woken by a commit does.
-                    let shipNow = Date().timeIntervalSince1970 * 1000
-                    var end = index
-                    while end < mine.count, end - index < 500,
-                        wallStart + Double(mine[end].committedAt - from) / speed <= shipNow
-                    {
+                    var end = index + 1
+                    while end < mine.count, end - index < 500, mine[end].committedAt == mine[index].committedAt {
                         end += 1
                     }
-                    end = max(end, index + 1)
-                    let batch = Array(mine[index..<end])
-                    try await HQWriter.apply(store: id, changes: batch, on: connection)
-                    let visible = Date().timeIntervalSince1970 * 1000
-                    for change in batch {
-                        lags.append(visible - (wallStart + Double(change.committedAt - from) / speed))
-                    }
-                    lags.append(-1)  // a batch marker, counted below
+                    let started = ContinuousClock.now
+                    let batch = try HQWriter.prepare(store: id, changes: Array(mine[index..<end]))
+                    batches.append(
+                        (mine[index].committedAt - from, elapsedSeconds(since: started) * 1000, end - index, batch))
                     index = end
+                }
+                return (id, batches)
+            }
+            let byStore = Dictionary(prepared) { first, _ in first }
+            let lags = try await everyStore(outboxes, bench: bench) { id, _, connection, wallStart in
+                starts.value.withLock { $0 = wallStart }
+                var lags: [Double] = []
+                for batch in byStore[id] ?? [] {
+                    // When these changes are committed at the store, on the wall clock.
+                    let due = wallStart + Double(batch.due) / speed
+                    let now = Date().timeIntervalSince1970 * 1000
+                    if due > now { try await Task.sleep(for: .milliseconds(Int(due - now))) }
+                    try await HQWriter.apply(batch.batch, on: connection)
+                    let visible = Date().timeIntervalSince1970 * 1000
+                    lags += Array(repeating: visible - due + batch.encode, count: batch.changes)
+                    lags.append(-1)  // a batch marker, counted below
                 }
                 return lags
             }
@@ -311,7 +318,15 @@ struct ChainBench: AsyncParsableCommand {
                 var login = bench
                 login.user = HQRoles.roleName(forStore: id)
                 login.password = "bench-\(id)"
-                group.addTask { (id, try await login.connect()) }
+                group.addTask {
+                    // Logged in and heard from, as a store's replicator is long before a peak (it
+                    // ships continuously, and beats when idle): the backend has read its catalogs
+                    // and row level security policies, so the timed batches are not a new
+                    // backend's first statements.
+                    let connection = try await login.connect()
+                    try await HQWriter.apply(store: id, changes: [], on: connection)
+                    return (id, connection)
+                }
             }
             var all: [String: PostgresConnection] = [:]
             for try await (id, connection) in group { all[id] = connection }
