@@ -5,12 +5,16 @@ import SLAStore
 /// The scheduler's metrics, from what a commit wrote: each recorded by one line in `SLAService`
 /// (kept to one line each, so that the service stays about its own work).
 enum CommitMetrics {
-    /// The clocks met and the entries written by a commit now on disk. `kindOf` names the case
-    /// kind of a case in memory (a clock met is always of a case just written, so in memory).
-    static func record(effects: [Effect], entries: [QueueEntry], kindOf: (String) -> String?) {
+    /// The clocks met by a commit now on disk. `kindOf` names the case kind of a case in memory
+    /// (a clock met is always of a case just written, so in memory).
+    static func record(effects: [Effect], kindOf: (String) -> String?) {
         for case .clockMet(let caseID, let clock, _, _) in effects {
             SchedulerMetrics.clockMet(kind: kindOf(caseID) ?? "unknown", clock: clock)
         }
+    }
+
+    /// The entries written by a commit now on disk (on the log thread, with their lines).
+    static func record(entries: [QueueEntry]) {
         for entry in entries {
             let escalation = entry.escalation
             let counted: SchedulerMetrics.Entry =

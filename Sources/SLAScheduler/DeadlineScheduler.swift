@@ -172,10 +172,14 @@ final class DeadlineScheduler {
     }
 
     /// Takes up to `limit` of the cases due by the group's instant and brings them up to it in
-    /// `group`. Returns true when more are due than it took.
-    func takeDue(into group: inout GroupCommit, _ engine: Engine, limit: Int) -> Bool {
+    /// `group`. Returns true when more are due than it took. `waiting`: cases whose rows are not
+    /// yet written (`DeferredCaseRows`), read before the hot cases and the store.
+    func takeDue(
+        into group: inout GroupCommit, _ engine: Engine, limit: Int, waiting: [String: Case] = [:]
+    ) -> Bool {
         let now = group.now
-        let source = committed
+        var source = committed
+        source.waiting = waiting
         let due = heap.popDue(now, limit: limit)
         for id in due.ids {
             // Not hot: read it back (a case due is rarely cold: the prefetch reads ahead).

@@ -34,6 +34,9 @@ struct GroupCommit {
     private(set) var touched: [String] = []
     /// Each touched case as last committed (nil: opened in this group).
     private(set) var committed: [String: Case?] = [:]
+    /// The cases this group only brought up to now (no write touched them): their rows may be
+    /// written after their entries (`DeferredCaseRows`).
+    private(set) var onlyAdvanced: Set<String> = []
     /// Idempotency keys used within this group, with their fingerprints and cases.
     private var keys: [String: (fingerprint: String, caseID: String)] = [:]
 
@@ -155,6 +158,7 @@ struct GroupCommit {
     mutating func advance(_ record: Case, _ engine: Engine) {
         var advanced = record
         effects += engine.advance(&advanced, to: now)
+        if committed[record.id] == nil { onlyAdvanced.insert(record.id) }
         change(advanced, committed: record)
     }
 
@@ -197,9 +201,11 @@ struct GroupCommit {
 struct CommittedCases {
     let store: Store
     let hot: [String: Case]
+    /// Cases whose rows wait behind their entries: newer than the store's rows.
+    var waiting: [String: Case] = [:]
 
     func record(_ id: String) throws -> Case? {
-        try hot[id] ?? store.caseRecord(id: id)
+        try waiting[id] ?? hot[id] ?? store.caseRecord(id: id)
     }
 
     func answer(forKey key: String) throws -> IdempotentAnswer? {

@@ -14,11 +14,22 @@ final class GroupCommitter {
     private let clock: WallClock
     /// The last case number committed.
     private(set) var sequence: Int64 = 0
+    /// Rows of a burst's cases whose entries are committed and rows not yet.
+    private(set) var deferred = DeferredCaseRows()
 
     init(store: Store, clock: WallClock, persist: Bool) {
         self.store = store
         self.clock = clock
         self.persist = persist
+    }
+
+    /// Writes every row left for later, a commit of `sliceSize` at a time (before anything reads
+    /// the cases from the store wholesale: a reload).
+    func writeDeferredRows(_ policy: Policy, sliceSize: Int) throws {
+        while !deferred.isEmpty {
+            var group = group(at: clock.now())
+            _ = try commit(&group, policy, releasing: sliceSize)
+        }
     }
 
     /// Reads where case numbering goes on.
@@ -32,12 +43,23 @@ final class GroupCommitter {
     }
 
     /// Commits `group` in one transaction, stamped now (the engine's work is done), and returns
-    /// the queue entries it wrote. Throws the store's failure, with nothing kept.
-    func commit(_ group: inout GroupCommit, _ policy: Policy) throws -> [QueueEntry] {
-        let batch = group.sealed(policy, writtenAt: clock.now())
+    /// the queue entries it wrote. Throws the store's failure, with nothing kept. With
+    /// `deferring`, the rows of the cases the group only advanced are left for later (their
+    /// entries are written now); rows left earlier are written with any later change of their
+    /// case, and up to `releasing` more of them in this commit.
+    func commit(_ group: inout GroupCommit, _ policy: Policy, deferring: Bool = false, releasing: Int = 0) throws
+        -> [QueueEntry]
+    {
+        var batch = group.sealed(policy, writtenAt: clock.now())
+        // Every case the group only advanced was committed before (it has a row to leave as it is).
+        if deferring && persist { batch.rowsLater = group.onlyAdvanced }
+        let released = deferred.release(into: &batch, limit: releasing)
         do {
             let written = persist ? try CommitMetrics.commit(batch, writes: group.outcomes.count, to: store) : []
             sequence = group.sequence
+            // Only now, in place (a copy of the rows waiting would cost more than the commit).
+            deferred.written(released)
+            deferred.held(batch)
             return written
         } catch {
             throw StoreFailure(error)

@@ -17,14 +17,16 @@ import Synchronization
 ///
 /// A drain is one turn of that: take the writes, take what fell due (at most `sliceSize` cases, so
 /// that a thousand clocks due at once are written, and visible, a slice at a time), commit, then
-/// tell the scheduler what changed, answer, wake followers, and hand the log lines to a queue of
-/// their own. If the commit fails nothing of it is kept and its writers are refused: on a failure
-/// that may pass (disk full) the timer retries what fell due every second; on one that will not,
-/// see `storeFailed`.
+/// wake followers, tell the scheduler what changed, answer, and hand the log lines to a thread of
+/// their own. In a burst the entries go first and the cases' rows follow once nothing is due
+/// (`DeferredCaseRows`). If the commit fails nothing of it is kept and its writers are refused:
+/// on a failure that may pass (disk full) the timer retries what fell due every second; on one
+/// that will not, see `storeFailed`.
 ///
 /// Unchecked: every stored property is a `let` of a Sendable type except `committer`,
-/// `scheduler`, `lastFailure`, `failed` and `heartbeats`, which are touched only on `queue`
-/// (`dispatchPrecondition` checks it where it matters); the compiler cannot see a queue's ownership.
+/// `scheduler`, `lastFailure`, `failed`, `heartbeats` and the two flags below them, which are
+/// touched only on `queue` (`dispatchPrecondition` checks it where it matters); the compiler
+/// cannot see a queue's ownership.
 public final class SLAService: @unchecked Sendable {
     public let store: Store
     public let notifier = EntryNotifier()
@@ -36,10 +38,10 @@ public final class SLAService: @unchecked Sendable {
     private let queue = DispatchQueue(label: "slad.scheduler", qos: .default)
     private let inbox = WriteInbox()
     /// The lines about each commit are written here, in order, while the scheduler goes on to the
-    /// next commit: formatting 500 entries' lines took as long as committing them. At utility QoS
-    /// (a lower priority, which an unprivileged process may take): on two cores a burst's 10,000
-    /// lines would otherwise take CPU from the commits and the followers reading them.
-    private let logQueue = DispatchQueue(label: "slad.scheduler.log", qos: .utility)
+    /// next commit: formatting 500 entries' lines took as long as committing them. On a thread of
+    /// its own at a lower OS priority (see `LogThread`): on two cores a burst's 10,000 lines would
+    /// otherwise take CPU from the commits and the followers reading them.
+    private let logQueue = LogThread(name: "slad.scheduler.log")
     /// Read by any thread (routes read the policy); replaced on `queue` by a reload.
     private let engine: Mutex<Engine>
     private let board = StatusBoard()
@@ -54,6 +56,10 @@ public final class SLAService: @unchecked Sendable {
     /// reads go on.
     private var failed: StoreFailure?
     private var heartbeats: [DispatchSourceTimer] = []
+    /// A drain of rows left behind a burst is queued (`queueRowsDrain`).
+    private var rowsDrainQueued = false
+    /// Tests: drains do nothing between two `drainOnceForTesting` (a kill, if none follows).
+    private var heldForTesting = false
 
     /// The timer never sleeps longer than this, so a step of the wall clock (NTP) is noticed soon.
     public static let maxTimerSpanMillis = DeadlineScheduler.maxTimerSpanMillis
@@ -61,6 +67,11 @@ public final class SLAService: @unchecked Sendable {
     /// Entries of a large burst become visible a slice at a time instead of all at the end, and
     /// writes arriving meanwhile wait for one slice, not the whole burst.
     static let sliceSize = 500
+    /// Once a burst's rows wait behind its entries, what falls due is taken this many at a time:
+    /// a slice of entries alone costs about 60% of one with its rows, and every commit is an fsync.
+    static let burstSliceSize = 1_000
+    /// The pause between two commits of a burst's rows (see `queueRowsDrain`).
+    static let rowsPauseMillis = 10
 
     public init(
         policy: Policy, store: Store, clock: WallClock = SystemClock(), logger: Logger, persist: Bool = true
@@ -89,7 +100,8 @@ public final class SLAService: @unchecked Sendable {
             let orphans = try scheduler.recover(engine, into: &group)
             let written = try committer.commit(&group, engine.policy)
             scheduler.absorb(group, engine)
-            CommitMetrics.record(effects: group.effects, entries: written, kindOf: { group.changed[$0]?.kind })
+            CommitMetrics.record(effects: group.effects, kindOf: { group.changed[$0]?.kind })
+            CommitMetrics.record(entries: written)
             log.committed(ServiceLog.Commit(group, engine.policy, written: written, unpersisted: nil))
             let recomputed = try recomputeOpenCases(engine, atStart: true)
             let timer = DispatchSource.makeTimerSource(queue: queue)
@@ -116,7 +128,20 @@ public final class SLAService: @unchecked Sendable {
             heartbeats.forEach { $0.cancel() }
             heartbeats = []
         }
-        logQueue.sync {}  // the last commits' lines, written
+        logQueue.flush()  // the last commits' lines, written
+    }
+
+    /// Tests: one drain (one slice of a burst, with the writes waiting), then nothing more until
+    /// the next call: no timer, no queued drain. Without a next call, it is as if slad were killed
+    /// right after that commit. Returns whether more was due.
+    func drainOnceForTesting() -> Bool {
+        queue.sync {
+            heldForTesting = false
+            let more = drain()
+            heldForTesting = true
+            scheduler.stop()
+            return more
+        }
     }
 
     /// Runs drains now, on the scheduler's queue, until nothing due is left: what the timer does
@@ -125,7 +150,7 @@ public final class SLAService: @unchecked Sendable {
         queue.sync {
             while drain() {}
         }
-        logQueue.sync {}
+        logQueue.flush()
     }
 
     // MARK: Policy
@@ -140,6 +165,8 @@ public final class SLAService: @unchecked Sendable {
     public func reload(policy: Policy) throws -> Recomputation {
         try queue.sync {
             let old = currentEngine
+            // The cases are read from the store below: every row left behind a burst goes first.
+            try committer.writeDeferredRows(old.policy, sliceSize: Self.sliceSize)
             let new = Engine(policy: policy)
             if !policy.keepsEverything(of: old.policy) {
                 var report = OrphanReport()
@@ -175,10 +202,13 @@ public final class SLAService: @unchecked Sendable {
         }
         let written = try committer.commit(&group, engine.policy)
         scheduler.absorb(group, engine)
-        CommitMetrics.record(effects: group.effects, entries: written, kindOf: { group.changed[$0]?.kind })
+        CommitMetrics.record(effects: group.effects, kindOf: { group.changed[$0]?.kind })
         if let last = written.last { notifier.published(upTo: last.id) }
         let commit = ServiceLog.Commit(group, engine.policy, written: written, unpersisted: nil)
-        logQueue.async { [log] in log.committed(commit) }
+        logQueue.async { [log] in
+            CommitMetrics.record(entries: commit.written)
+            log.committed(commit)
+        }
         scheduler.recordRecomputed(engine.policy)
         return recomputed
     }
@@ -236,10 +266,13 @@ public final class SLAService: @unchecked Sendable {
     // MARK: The drain: one group commit
 
     /// One group commit of the writes waiting and up to `sliceSize` cases due. Returns true when
-    /// more cases are due than it took (a drain for them is queued too).
+    /// more cases are due than it took, or rows of a burst still wait (a drain for them is queued
+    /// too). `rowsDue`: queued for the rows (`queueRowsDrain`), it writes a slice of them even if
+    /// something fell due meanwhile.
     @discardableResult
-    private func drain() -> Bool {
+    private func drain(rowsDue: Bool = false) -> Bool {
         dispatchPrecondition(condition: .onQueue(queue))
+        guard !heldForTesting else { return false }
         let writes = inbox.take()
         if let failed {
             let refusal = ServiceError.store(
@@ -247,7 +280,7 @@ public final class SLAService: @unchecked Sendable {
             for write in writes { write.refuse(refusal) }
             return false
         }
-        let more = commitGroup(writes, currentEngine)
+        let more = commitGroup(writes, currentEngine, rowsDue: rowsDue)
         // After the commit, not before: what fell due is never held up by the read-ahead (600
         // cases every 2 s beside a million clocks took 4 to 11 ms).
         scheduler.prefetch(clock.now())
@@ -256,45 +289,85 @@ public final class SLAService: @unchecked Sendable {
     }
 
     /// Applies `writes` and what fell due, commits them in one transaction, then answers and logs.
-    private func commitGroup(_ writes: [PendingWrite], _ engine: Engine) -> Bool {
+    private func commitGroup(_ writes: [PendingWrite], _ engine: Engine, rowsDue: Bool = false) -> Bool {
         var group = committer.group(at: clock.now())
-        for write in writes { group.apply(write, engine, from: scheduler.committed) }
-        for case .failed(ServiceError.store(let failure)) in group.outcomes where !failure.retryable {
-            log.readFailure(failure, caseID: nil)
+        let more: Bool
+        do {  // `source` ends here: the rows waiting and the hot cases change in place after the commit
+            let source = committedCases
+            for write in writes { group.apply(write, engine, from: source) }
+            for case .failed(ServiceError.store(let failure)) in group.outcomes where !failure.retryable {
+                log.readFailure(failure, caseID: nil)
+            }
+            let limit = source.waiting.isEmpty ? Self.sliceSize : Self.burstSliceSize
+            more = scheduler.takeDue(into: &group, engine, limit: limit, waiting: source.waiting)
         }
-        let more = scheduler.takeDue(into: &group, engine, limit: Self.sliceSize)
-        guard !group.isEmpty else {
+        // In a burst (more due than a slice, or rows of one still waiting) the entries go first.
+        // The rows wait while more is due; then they follow a slice a commit: in a commit with
+        // nothing due, or in the rows' own drains (so that a steady trickle of clocks falling due
+        // cannot keep them waiting).
+        let burst = more || !committer.deferred.isEmpty
+        let releasing = !more && (rowsDue || group.onlyAdvanced.isEmpty) ? Self.sliceSize : 0
+        guard !group.isEmpty || !committer.deferred.isEmpty else {
             lastFailure = nil  // nothing left to write: whatever failed has passed
             scheduler.arm()
             return false
         }
         let written: [QueueEntry]
         do {
-            written = try committer.commit(&group, engine.policy)
+            written = try committer.commit(
+                &group, engine.policy, deferring: burst, releasing: releasing)
         } catch {
             let failure = StoreFailure(error)
             scheduler.restore(group, engine)
             // Refused writers hear of it once what fell due beside them is written (or not): an
             // answer before that let them see a queue without the entries still being written.
             storeFailed(failure, hadWrites: group.hasWrites, engine)
-            committer.answer(writes, group, source: scheduler.committed, refusal: ServiceError.store(failure))
+            committer.answer(writes, group, source: committedCases, refusal: ServiceError.store(failure))
             return false
         }
         lastFailure = nil
-        scheduler.absorb(group, engine)
-        CommitMetrics.record(effects: group.effects, entries: written, kindOf: { group.changed[$0]?.kind })
-        committer.answer(writes, group, source: scheduler.committed)
+        // Followers first: the entries are on disk, and they wait for nothing else.
         if let last = written.last { notifier.published(upTo: last.id) }
+        scheduler.absorb(group, engine)
+        CommitMetrics.record(effects: group.effects, kindOf: { group.changed[$0]?.kind })
+        committer.answer(writes, group, source: committedCases)
         if !more { notifier.settled() }
         let commit = ServiceLog.Commit(
             group, engine.policy, written: written, unpersisted: committer.persist ? nil : group.batch)
-        if !commit.isEmpty { logQueue.async { [log] in log.committed(commit) } }
-        if more, inbox.requestDrain() {
-            queueDrain()
-        } else if !more {
-            scheduler.arm()
+        // The entries' counters follow with their lines: 8k instructions an entry, off the path
+        // of the next slice.
+        if !commit.isEmpty {
+            logQueue.async { [log] in
+                CommitMetrics.record(entries: commit.written)
+                log.committed(commit)
+            }
         }
-        return more
+        if more {
+            if inbox.requestDrain() { queueDrain() }
+        } else {
+            scheduler.arm()
+            if !committer.deferred.isEmpty { queueRowsDrain() }
+        }
+        return more || !committer.deferred.isEmpty
+    }
+
+    /// The rows a burst left behind follow a slice at a time, `rowsPauseMillis` apart: the
+    /// followers reading the burst's entries get the cores first. One such drain queued at a time.
+    private func queueRowsDrain() {
+        guard !rowsDrainQueued else { return }
+        rowsDrainQueued = true
+        queue.asyncAfter(deadline: .now() + .milliseconds(Self.rowsPauseMillis)) {
+            self.rowsDrainQueued = false
+            self.drain(rowsDue: true)
+        }
+    }
+
+    /// What a group commit reads a case from: rows still waiting behind their entries, the hot
+    /// cases, else the store.
+    private var committedCases: CommittedCases {
+        var source = scheduler.committed
+        source.waiting = committer.deferred.newest
+        return source
     }
 
     /// After a failed commit, rolled back and its writers refused. A failure that may pass is

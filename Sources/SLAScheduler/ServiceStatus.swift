@@ -36,8 +36,11 @@ struct CaseCounters {
 
     /// Keeps count of the open cases whose deadlines are provisional, by calendar (health says so).
     mutating func trackProvisional(_ record: Case, _ engine: Engine) {
-        let calendars = Set(
-            engine.provisionalClocks(of: record).compactMap { engine.policy.clock(named: $0.clock)?.calendar })
+        let clocks = engine.provisionalClocks(of: record)
+        // Nothing provisional here or anywhere (the usual case): no sets to build, for every
+        // case of a burst.
+        if clocks.isEmpty && provisional.isEmpty { return }
+        let calendars = Set(clocks.compactMap { engine.policy.clock(named: $0.clock)?.calendar })
         for name in Set(provisional.keys).union(calendars) {
             if calendars.contains(name) && record.status != .closed {
                 provisional[name, default: []].insert(record.id)

@@ -32,7 +32,9 @@ public final class Outbox: @unchecked Sendable {
         let at = batch.writtenAt.millis
         var last: [String: Int] = [:]
         for (index, record) in batch.cases.enumerated() { last[record.id] = index }
-        for (index, record) in batch.cases.enumerated() where last[record.id] == index {
+        // A row written later is shipped with the batch that writes it.
+        for (index, record) in batch.cases.enumerated()
+        where last[record.id] == index && !batch.rowsLater.contains(record.id) {
             try insert(.caseState, key: record.id, at: at, payload: OutboxCodec.encode(record), db)
         }
         for (event, link) in zip(batch.events, chain.links) {

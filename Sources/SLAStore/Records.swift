@@ -79,6 +79,9 @@ public struct WriteBatch: Sendable {
     /// Each case in `cases` as last committed, where it was: a case whose indexed columns stay as
     /// they were is written without touching its index entries (a third of the pages per event).
     public var committed: [String: Case] = [:]
+    /// Cases in `cases` whose rows this batch does not write: a burst's entries go first, their
+    /// rows in a later batch (the entries still take the case's store and kind from here).
+    public var rowsLater: Set<String> = []
     public var writtenAt: Instant
 
     public init(writtenAt: Instant) {

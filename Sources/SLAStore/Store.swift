@@ -53,14 +53,18 @@ public final class Store: Sendable {
     @discardableResult
     public func commit(_ batch: WriteBatch) throws -> [QueueEntry] {
         guard !batch.isEmpty else { return [] }
-        let states = batch.cases.map(CaseCodec.encode)
+        // A row written later is not encoded now: its batch writes only its entries.
+        let writesRow = batch.rowsLater.isEmpty ? nil : batch.cases.map { !batch.rowsLater.contains($0.id) }
+        let states = batch.cases.indices.map { (writesRow?[$0] ?? true) ? CaseCodec.encode(batch.cases[$0]) : Data() }
         do {
             return try pool.write { db in
                 // Events go in before their cases' rows are rewritten: each insert reads its
                 // case's previous event from the row. A case opened in this batch has no row yet
                 // for its events to refer to: it is written first (and again below).
-                for (record, state) in zip(batch.cases, states) where batch.committed[record.id] == nil {
-                    try self.upsert(record, state: state, committed: nil, lastEvent: nil, at: batch.writtenAt, db)
+                for (index, record) in batch.cases.enumerated()
+                where batch.committed[record.id] == nil && (writesRow?[index] ?? true) {
+                    try self.upsert(
+                        record, state: states[index], committed: nil, lastEvent: nil, at: batch.writtenAt, db)
                 }
                 let chain = try EventChain(numbering: batch.events, db)
                 for (event, link) in zip(batch.events, chain.links) {
@@ -82,14 +86,14 @@ public final class Store: Sendable {
                     row.bind(event.idempotencyKey)
                     try row.execute()
                 }
-                for (record, state) in zip(batch.cases, states) {
+                for (index, record) in batch.cases.enumerated() where (writesRow?[index] ?? true) {
                     // A case inserted above is in its row as `record`: no indexed column changes.
                     try self.upsert(
-                        record, state: state, committed: batch.committed[record.id] ?? record,
+                        record, state: states[index], committed: batch.committed[record.id] ?? record,
                         lastEvent: chain.last[record.id], at: batch.writtenAt, db)
                 }
                 // An event on a case the batch did not rewrite still moves the case's chain head.
-                let rewritten = Set(batch.cases.map(\.id))
+                let rewritten = chain.last.isEmpty ? [] : Set(batch.cases.map(\.id)).subtracting(batch.rowsLater)
                 for (caseID, seq) in chain.last where !rewritten.contains(caseID) {
                     try db.execute(sql: "UPDATE cases SET last_event = ? WHERE id = ?", arguments: [seq, caseID])
                 }
