@@ -3,80 +3,70 @@ import Logging
 import PostgresNIO
 import SLACore
 import SLAReports
-import SLAStore
 
-/// The chain's compliance report: the cases of a period from every store (or one), selected in
-/// PostgreSQL, then computed by the same `ComplianceReport` as a store's own report, so that a
+/// The chain's compliance report: PostgreSQL counts the period's cases, clocks and escalations
+/// (GROUP BYs over the report's rows, `hq_case_facts` and `hq_clocks`), and the counts fill the
+/// same `ComplianceTallies` a store's own report fills, assembled by the same code, so that a
 /// store's line at HQ reads as its local report does.
 ///
-/// Case ids are per store (every store has its C-1): the cases are told apart by store before
-/// the shared code matches entries to cases.
+/// Only breached clocks travel one by one (their deadline, satisfaction and the case's closing):
+/// their lateness is computed by the shared code, so median and p90 are the store's own.
+/// A case's store is the store that shipped it (`store_id`).
 public enum HQReport {
-    /// The cases opened in the period and the entries written for them, as the shared code takes them.
-    public struct Inputs: Sendable {
-        public var cases: [Case] = []
-        public var escalations: [Escalation] = []
-    }
-
     public static func make(
         policy: Policy, period: ReportPeriod, store: String? = nil, now: Instant, on connection: PostgresConnection,
         logger: Logger = HQLog.quiet
     ) async throws -> ComplianceReport {
-        let inputs = try await select(period: period, store: store, on: connection, logger: logger)
-        return ComplianceReport(
-            policy: policy, period: period, store: store, cases: inputs.cases, escalations: inputs.escalations,
-            now: now)
+        let tallies = try await tallies(period: period, store: store, now: now, on: connection, logger: logger)
+        return ComplianceReport(policy: policy, period: period, store: store, tallies: tallies, now: now)
     }
 
-    /// The selection, in two queries over `hq_cases_opened` and `hq_entries_case`. Each case's
-    /// state is read in the store's binary layout (CaseCodec), entries from their columns.
-    public static func select(
-        period: ReportPeriod, store: String?, on connection: PostgresConnection, logger: Logger = HQLog.quiet
-    ) async throws -> Inputs {
-        var inputs = Inputs()
-        let from = period.from.millis
-        let to = period.to.millis
-        let caseRows = try await connection.query(
-            """
-            SELECT store_id, state_bin FROM hq_cases
-            WHERE opened_at >= to_timestamp(\(from) / 1000.0) AND opened_at < to_timestamp(\(to) / 1000.0)
-                AND (\(store)::text IS NULL OR store_id = \(store))
-            ORDER BY store_id, opened_at, case_id
-            """, logger: logger)
-        for try await (storeID, state) in caseRows.decode((String, Data).self) {
-            var record: Case
-            do {
-                record = try CaseCodec.decode(state)
-            } catch {
-                throw HQError("store \(storeID): a case HQ cannot read: \(error)")
+    /// The report's counts of the period (every store, or one), in four queries.
+    public static func tallies(
+        period: ReportPeriod, store: String?, now: Instant, on connection: PostgresConnection,
+        logger: Logger = HQLog.quiet
+    ) async throws -> ComplianceTallies {
+        var tallies = ComplianceTallies()
+        let queries = HQReportQueries(period: period, store: store)
+        for try await (set, storeID, status, category, channel, count) in try await connection.query(
+            queries.cases, logger: logger
+        ).decode((String, String?, String?, String?, String?, Int64).self) {
+            switch set {
+            case "store":
+                guard let storeID, let status, let caseStatus = CaseStatus(rawValue: status) else {
+                    throw HQError("store \(storeID ?? "?"): cases of unknown status '\(status ?? "")'")
+                }
+                tallies.addCases(store: storeID, status: caseStatus, count: Int(count))
+            case "category": tallies.addCategory(category, count: Int(count))
+            default: tallies.addChannel(channel, count: Int(count))
             }
-            record.opening.id = qualified(storeID, record.opening.id)
-            inputs.cases.append(record)
         }
-        // Entries skipped in a catch-up told nobody: not escalations, as in the store's report.
-        let entryRows = try await connection.query(
-            """
-            SELECT e.store_id, e.case_id, e.clock, e.cycle, e.tier, e.kind,
-                (extract(epoch FROM e.due_at) * 1000)::bigint, (extract(epoch FROM e.deadline) * 1000)::bigint
-            FROM hq_entries e JOIN hq_cases c ON c.store_id = e.store_id AND c.case_id = e.case_id
-            WHERE c.opened_at >= to_timestamp(\(from) / 1000.0) AND c.opened_at < to_timestamp(\(to) / 1000.0)
-                AND (\(store)::text IS NULL OR c.store_id = \(store)) AND e.state <> 'skipped'
-            ORDER BY e.store_id, e.entry_id
-            """, logger: logger)
-        for try await (storeID, caseID, clock, cycle, tier, kind, due, deadline) in entryRows.decode(
-            (String, String, String, Int32, String, String, Int64, Int64).self)
+        for try await (storeID, kind, clock, status, ran, satisfied, count) in try await connection.query(
+            queries.clocks, logger: logger
+        ).decode((String, String, String, String, Bool, Bool, Int64).self) {
+            guard let clockStatus = ClockStatus(rawValue: status) else {
+                throw HQError("store \(storeID): clocks \(clock) of unknown status '\(status)'")
+            }
+            tallies.addClocks(
+                store: storeID, kind: kind, clock: clock, status: clockStatus, ran: ran, satisfied: satisfied,
+                count: Int(count))
+        }
+        for try await (kind, clock, deadline, satisfied, closed) in try await connection.query(
+            queries.breaches, logger: logger
+        ).decode((String, String, Int64, Int64?, Int64?).self) {
+            tallies.addLateness(
+                kind: kind, clock: clock, deadline: Instant(millis: deadline),
+                satisfiedAt: satisfied.map { Instant(millis: $0) },
+                closedAt: closed.map { Instant(millis: $0) }, now: now)
+        }
+        for try await (storeID, tier, kind, count) in try await connection.query(queries.entries, logger: logger)
+            .decode((String, String, String, Int64).self)
         {
             guard let kind = Escalation.Kind(rawValue: kind) else {
-                throw HQError("store \(storeID): an entry of case \(caseID) of unknown kind '\(kind)'")
+                throw HQError("store \(storeID): entries of unknown kind '\(kind)'")
             }
-            inputs.escalations.append(
-                Escalation(
-                    caseID: qualified(storeID, caseID), clock: clock, cycle: Int(cycle), tier: tier, kind: kind,
-                    dueAt: Instant(millis: due), deadline: Instant(millis: deadline)))
+            tallies.addEscalations(store: storeID, tier: tier, kind: kind, count: Int(count))
         }
-        return inputs
+        return tallies
     }
-
-    /// `S01/C-1`: unique over the chain.
-    static func qualified(_ store: String, _ caseID: String) -> String { store + "/" + caseID }
 }

@@ -14,7 +14,7 @@ public enum HQSchema {
     /// The tables every store writes, each with a `store_id` column.
     static let storeTables = ["hq_changes", "hq_cases", "hq_events", "hq_entries"]
 
-    public static let migrations: [HQMigration] = [tables, roles]
+    public static let migrations: [HQMigration] = [tables, roles, reportRows, reportBackfill, reportIndexes]
 
     static let tables = HQMigration(
         version: 1, name: "tables",
@@ -126,16 +126,19 @@ public enum HQSchema {
                 USING (role_name = current_user) WITH CHECK (role_name = current_user)
             """,
         ]
-            + storeTables.flatMap { table in
-                [
-                    "ALTER TABLE \(table) ENABLE ROW LEVEL SECURITY",
-                    "CREATE POLICY \(table)_read ON \(table) FOR SELECT TO \(readGroup) USING (true)",
-                    // An uncorrelated subquery: PostgreSQL evaluates it once per statement.
-                    """
-                    CREATE POLICY \(table)_own ON \(table) FOR ALL TO \(storeGroup)
-                        USING (store_id = (SELECT s.store_id FROM hq_stores s WHERE s.role_name = current_user))
-                        WITH CHECK (store_id = (SELECT s.store_id FROM hq_stores s WHERE s.role_name = current_user))
-                    """,
-                ]
-            })
+            + storeTables.flatMap(rowSecurity))
+
+    /// A store table's row level security: the read group reads every row, a store's login its own.
+    static func rowSecurity(_ table: String) -> [String] {
+        [
+            "ALTER TABLE \(table) ENABLE ROW LEVEL SECURITY",
+            "CREATE POLICY \(table)_read ON \(table) FOR SELECT TO \(readGroup) USING (true)",
+            // An uncorrelated subquery: PostgreSQL evaluates it once per statement.
+            """
+            CREATE POLICY \(table)_own ON \(table) FOR ALL TO \(storeGroup)
+                USING (store_id = (SELECT s.store_id FROM hq_stores s WHERE s.role_name = current_user))
+                WITH CHECK (store_id = (SELECT s.store_id FROM hq_stores s WHERE s.role_name = current_user))
+            """,
+        ]
+    }
 }

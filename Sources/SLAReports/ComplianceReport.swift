@@ -95,6 +95,8 @@ public struct ComplianceReport: Sendable {
     /// Per store, by name; nil when the report is for one store.
     public let stores: [StoreRow]?
 
+    /// A store's report from its records: the cases are counted one by one.
+    ///
     /// - Parameters:
     ///   - cases: the cases to report on; those not opened in the period (or not of `store`) are left out.
     ///   - escalations: queue entries; only those of the reported cases count.
@@ -102,58 +104,30 @@ public struct ComplianceReport: Sendable {
         policy: Policy, period: ReportPeriod, store: String? = nil, cases: [Case], escalations: [Escalation],
         now: Instant
     ) {
+        let cases = cases.filter { period.contains($0.opening.openedAt) && (store == nil || $0.opening.store == store) }
+        var tallies = ComplianceTallies()
+        for record in cases { tallies.add(record, now: now) }
+        let storeOf = Dictionary(cases.map { ($0.id, $0.opening.store) }) { first, _ in first }
+        for entry in escalations {
+            guard let caseStore = storeOf[entry.caseID] else { continue }
+            tallies.addEscalations(store: caseStore, tier: entry.tier, kind: entry.kind)
+        }
+        self.init(policy: policy, period: period, store: store, tallies: tallies, now: now)
+    }
+
+    /// The one assembly: counts however they were made (a store's cases, HQ's GROUP BYs), ordered
+    /// and titled from the policy.
+    public init(policy: Policy, period: ReportPeriod, store: String? = nil, tallies: ComplianceTallies, now: Instant) {
         self.period = period
         self.store = store
         self.generatedAt = Instant(seconds: now.seconds)  // to the second: it is printed so
-        let cases = cases.filter { period.contains($0.opening.openedAt) && (store == nil || $0.opening.store == store) }
-        let caseIDs = Set(cases.map(\.id))
-        let escalations = escalations.filter { caseIDs.contains($0.caseID) }
-
-        var summary = Summary()
-        summary.cases = cases.count
-        summary.escalations = escalations.count
-        var rows: [String: ClockRow] = [:]
-        var storeRows: [String: StoreRow] = [:]
-        for record in cases {
-            var storeRow = storeRows[record.opening.store] ?? StoreRow(store: record.opening.store)
-            storeRow.cases += 1
-            switch record.status {
-            case .open:
-                summary.open += 1
-                storeRow.open += 1
-            case .resolved: summary.resolved += 1
-            case .closed: summary.closed += 1
-            }
-            for clock in record.clocks {
-                let key = record.kind + "\u{0}" + clock.name
-                var row = rows[key] ?? Self.row(kind: record.kind, clock: clock.name, policy: policy)
-                Self.count(clock, of: record, into: &row, now: now)
-                rows[key] = row
-                if clock.cycle > 0 { summary.clocksRan += 1 }
-                if clock.status == .met {
-                    summary.clocksMet += 1
-                    storeRow.clocksMet += 1
-                } else if clock.status == .breached {
-                    summary.clocksBreached += 1
-                    storeRow.clocksBreached += 1
-                }
-            }
-            storeRows[record.opening.store] = storeRow
-        }
-        let storeOf = Dictionary(cases.map { ($0.id, $0.opening.store) }) { first, _ in first }
-        for entry in escalations {
-            if let store = storeOf[entry.caseID] { storeRows[store]?.escalations += 1 }
-        }
-        self.summary = summary
-        self.clocks = rows.values.map { row in
-            var sorted = row
-            sorted.lateness.sort()
-            return sorted
-        }.sorted { ($0.kind, $0.clock) < ($1.kind, $1.clock) }
-        self.escalations = Self.tiers(escalations, policy: policy)
-        self.categories = Self.counts(cases.map(\.opening.category), known: policy.categories)
-        self.channels = Self.counts(cases.map(\.opening.channel), known: policy.channels)
-        self.stores = store == nil ? storeRows.values.sorted { $0.store < $1.store } : nil
+        self.summary = tallies.summary
+        self.clocks = tallies.clocks.values.map { Self.titled($0, policy: policy) }
+            .sorted { ($0.kind, $0.clock) < ($1.kind, $1.clock) }
+        self.escalations = Self.tiers(tallies.tiers, policy: policy)
+        self.categories = Self.counts(tallies.categories, known: policy.categories)
+        self.channels = Self.counts(tallies.channels, known: policy.channels)
+        self.stores = store == nil ? tallies.stores.values.sorted { $0.store < $1.store } : nil
     }
 
     /// The share of decided clocks (met or breached) that were met, in tenths of a percent; nil if none.
@@ -165,57 +139,36 @@ public struct ComplianceReport: Sendable {
 
     // MARK: Counting
 
-    private static func row(kind: String, clock: String, policy: Policy) -> ClockRow {
-        let definition = policy.clock(named: clock)
-        return ClockRow(
-            kind: kind, kindTitle: policy.kinds[kind]?.title, clock: clock, title: definition?.title,
-            target: definition?.target.description, calendar: definition?.calendar)
+    /// The row with its titles from the policy, its lateness in order.
+    private static func titled(_ counted: ClockRow, policy: Policy) -> ClockRow {
+        var row = counted
+        let definition = policy.clock(named: row.clock)
+        row.kindTitle = policy.kinds[row.kind]?.title
+        row.title = definition?.title
+        row.target = definition?.target.description
+        row.calendar = definition?.calendar
+        row.lateness.sort()
+        return row
     }
 
-    private static func count(_ clock: ClockState, of record: Case, into row: inout ClockRow, now: Instant) {
-        row.cases += 1
-        if clock.cycle > 0 { row.ran += 1 }
-        switch clock.status {
-        case .pending: row.pending += 1
-        case .running, .paused: row.running += 1
-        case .met: row.met += 1
-        case .cancelled: row.cancelled += 1
-        case .breached:
-            row.breached += 1
-            if clock.satisfiedAt == nil { row.unmet += 1 }
-            if let deadline = clock.deadline {
-                let end = clock.satisfiedAt ?? min(now, record.closedAt ?? now)
-                row.lateness.append(max(0, end - deadline))
-            }
+    private static func tiers(_ counted: [String: ComplianceTallies.TierCount], policy: Policy) -> [TierRow] {
+        let known = policy.tiers.map { tier in
+            TierRow(
+                tier: tier.id, title: tier.title, warnings: counted[tier.id]?.warnings ?? 0,
+                breaches: counted[tier.id]?.breaches ?? 0)
         }
+        let policyTiers = Set(policy.tiers.map(\.id))
+        let others = counted.filter { !policyTiers.contains($0.key) }.sorted { $0.key < $1.key }.map { tier, count in
+            TierRow(tier: tier, warnings: count.warnings, breaches: count.breaches)
+        }
+        return known + others
     }
 
-    private static func tiers(_ escalations: [Escalation], policy: Policy) -> [TierRow] {
-        var rows = policy.tiers.map { TierRow(tier: $0.id, title: $0.title) }
-        for entry in escalations {
-            var index = rows.firstIndex { $0.tier == entry.tier }
-            if index == nil {
-                rows.append(TierRow(tier: entry.tier))
-                index = rows.count - 1
-            }
-            switch entry.kind {
-            case .warning: rows[index!].warnings += 1
-            case .breach: rows[index!].breaches += 1
-            }
-        }
-        let known = rows.prefix(policy.tiers.count)
-        return Array(known) + rows.dropFirst(policy.tiers.count).sorted { $0.tier < $1.tier }
-    }
-
-    private static func counts(_ values: [String?], known: [String]) -> [CountRow] {
-        var counts: [String: Int] = [:]
-        var none = 0
-        for value in values {
-            if let value { counts[value, default: 0] += 1 } else { none += 1 }
-        }
-        var rows = known.map { CountRow(value: $0, cases: counts[$0] ?? 0) }
-        rows += counts.keys.filter { !known.contains($0) }.sorted().map { CountRow(value: $0, cases: counts[$0]!) }
-        if none > 0 { rows.append(CountRow(value: nil, cases: none)) }
+    private static func counts(_ counted: [String?: Int], known: [String]) -> [CountRow] {
+        var rows = known.map { CountRow(value: $0, cases: counted[$0] ?? 0) }
+        let others = counted.compactMap { value, _ in value }.filter { !known.contains($0) }.sorted()
+        rows += others.map { CountRow(value: $0, cases: counted[$0]!) }
+        if let none = counted[nil], none > 0 { rows.append(CountRow(value: nil, cases: none)) }
         return rows
     }
 }

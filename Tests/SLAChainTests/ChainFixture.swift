@@ -13,13 +13,14 @@ struct ChainFixture {
     /// This fixture's mark on the names that are cluster-wide (roles): tests run side by side.
     let tag: String
 
-    static func make() async throws -> ChainFixture {
+    /// - Parameter migrations: the schema's steps to apply (an older HQ: the first few).
+    static func make(migrations: [HQMigration] = HQSchema.migrations) async throws -> ChainFixture {
         let cluster = try PostgresCluster.started()
         let tag = UUID().uuidString.prefix(8).lowercased()
         let database = "hq_" + tag
         try await cluster.createDatabase(database)
         let admin = try await cluster.connect(database: database)
-        try await HQMigrator.migrate(on: admin)
+        try await HQMigrator.migrate(on: admin, migrations: migrations)
         return ChainFixture(cluster: cluster, database: database, admin: admin, tag: tag)
     }
 
@@ -96,10 +97,11 @@ struct ChainFixture {
 
     /// QueueEntry has no public memberwise initializer: it is read from its Codable form.
     static func queueEntry(
-        id: Int64, caseID: String, tier: String, state: String, ackedBy: String?, store: String, at: Instant
+        id: Int64, caseID: String, tier: String, state: String, ackedBy: String?, store: String, at: Instant,
+        clock: String = "soft-first-reaction", kind: Escalation.Kind = .breach
     ) throws -> QueueEntry {
         let escalation = Escalation(
-            caseID: caseID, clock: "soft-first-reaction", cycle: 1, tier: tier, kind: .breach,
+            caseID: caseID, clock: clock, cycle: 1, tier: tier, kind: kind,
             dueAt: at.adding(seconds: 900), deadline: at.adding(seconds: 900))
         var object: [String: Any] = [
             "id": id, "escalation": try JSONSerialization.jsonObject(with: JSONEncoder().encode(escalation)),

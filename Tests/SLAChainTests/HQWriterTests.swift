@@ -33,9 +33,9 @@ import Testing
     @Test func migratingTwiceChangesNothing() async throws {
         let hq = try await ChainFixture.make()
         defer { Task { await hq.close() } }
-        #expect(try await HQMigrator.appliedVersions(on: hq.admin) == [1, 2])
+        #expect(try await HQMigrator.appliedVersions(on: hq.admin) == [1, 2, 3, 4, 5])
         #expect(try await HQMigrator.migrate(on: hq.admin).isEmpty)
-        #expect(try await hq.count("hq_schema_migrations") == 2)
+        #expect(try await hq.count("hq_schema_migrations") == 5)
     }
 
     @Test func applyingTheSameBatchTwiceChangesNothing() async throws {
@@ -88,6 +88,16 @@ import Testing
         #expect(rows.contains("S01 C-2 resolved 10 resolved"), "\(rows)")
         #expect(rows.contains("S01 last 10"), "\(rows)")
         #expect(try await hq.count("hq_changes") == 6)  // every change kept for audit
+        // The report's rows follow the newest snapshot too (derived from what hq_cases kept).
+        #expect(
+            try await hq.rows(
+                "SELECT case_id || ' ' || status || ' ' || seq FROM hq_case_facts ORDER BY case_id") == [
+                    "C-1 resolved 7", "C-2 resolved 10",
+                ])
+        #expect(
+            try await hq.rows(
+                "SELECT case_id || ' ' || clock || ' ' || status || ' ' || cycle || ' ' || seq FROM hq_clocks ORDER BY case_id"
+            ) == ["C-1 soft-first-reaction met 1 7", "C-2 soft-first-reaction met 1 10"])
     }
 
     @Test func aStoreRoleWritesItsOwnRowsOnly() async throws {
@@ -101,6 +111,9 @@ import Testing
         let store = try await hq.connect(as: HQRoles.roleName(forStore: r01), password: "secret-r01")
         defer { Task { try? await store.close() } }
         #expect(try await HQWriter.apply(store: r01, changes: try Self.batch(), on: store) == 6)
+        // The report's rows are written as the store's login too (the triggers run as it).
+        #expect(try await hq.count("hq_clocks WHERE store_id = '\(r01)'", on: store) == 1)
+        #expect(try await hq.count("hq_case_facts", on: store) == 1)
         #expect(try await HQWriter.lastSeq(store: r01, on: store) == 6)
 
         // Through the writer: R02 is not R01's to write.
@@ -115,6 +128,8 @@ import Testing
             "INSERT INTO hq_cases (store_id, case_id, kind, opened_at, status, state, state_bin, seq) VALUES ('\(r02)', 'C-5', 'k', now(), 'open', '{}', '', 99)",
             "INSERT INTO hq_changes (store_id, seq, kind, key, committed_at, payload) VALUES ('\(r02)', 99, 'case', 'C-5', now(), '{}')",
             "INSERT INTO hq_events (store_id, case_id, event_seq, kind, at, seq) VALUES ('\(r02)', 'C-5', 1, 'opened', now(), 99)",
+            "INSERT INTO hq_case_facts (store_id, case_id, kind, opened_at, status, seq) VALUES ('\(r02)', 'C-5', 'k', now(), 'open', 99)",
+            "INSERT INTO hq_clocks (store_id, case_id, clock, case_kind, opened_at, status, cycle, seq) VALUES ('\(r02)', 'C-5', 'c', 'k', now(), 'met', 1, 99)",
             "UPDATE hq_cases SET store_id = '\(r02)' WHERE store_id = '\(r01)'",
         ] {
             do {
@@ -155,11 +170,15 @@ import Testing
         let reader = try await hq.connect(as: "hq_reports_\(hq.tag)", password: "secret-read")
         defer { Task { try? await reader.close() } }
         #expect(try await hq.rows(Self.snapshot, on: reader) == (try await hq.rows(Self.snapshot)))
+        #expect(try await hq.count("hq_clocks", on: reader) == 1)
+        #expect(try await hq.count("hq_case_facts", on: reader) == 1)
         for write in [
             "INSERT INTO hq_cases (store_id, case_id, kind, opened_at, status, state, state_bin, seq) VALUES ('S01', 'C-5', 'k', now(), 'open', '{}', '', 99)",
             "UPDATE hq_cases SET status = 'closed'",
             "UPDATE hq_stores SET last_seq = 0",
             "DELETE FROM hq_changes",
+            "DELETE FROM hq_clocks",
+            "UPDATE hq_case_facts SET status = 'closed'",
         ] {
             do {
                 let refusal = await Refusal.of {

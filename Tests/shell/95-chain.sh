@@ -92,11 +92,28 @@ for line in sys.stdin:
     print(c["opening"]["id"], c["status"], sorted((k["name"], k["status"], ms(k.get("deadline"))) for k in c["clocks"]))
 ' | sort
 }
+# The same from the report's rows (hq_case_facts, hq_clocks), which PostgreSQL derives from each
+# case snapshot: what HQ's report counts.
+store_report_clocks() { store_clocks; }
+hq_report_clocks() {
+    hq "SELECT f.case_id, f.status, k.clock, k.status, coalesce((extract(epoch FROM k.deadline) * 1000)::bigint::text, '')
+        FROM hq_case_facts f LEFT JOIN hq_clocks k USING (store_id, case_id) WHERE f.store_id = 'S01'" | python3 -c '
+import sys
+cases = {}
+for line in sys.stdin:
+    case, status, name, clock_status, deadline = line.rstrip("\n").split("|")
+    clocks = cases.setdefault((case, status), [])
+    if name:
+        clocks.append((name, clock_status, int(deadline) if deadline else None))
+for (case, status), clocks in cases.items():
+    print(case, status, sorted(clocks))
+' | sort
+}
 
 # same NAME: the store's cases, clocks, events and entries equal HQ's.
 same() {
     local what
-    for what in cases clocks events entries; do
+    for what in cases clocks report_clocks events entries; do
         "store_$what" >"$WORK/store.$what"
         "hq_$what" >"$WORK/hq.$what"
         if cmp -s "$WORK/store.$what" "$WORK/hq.$what"; then

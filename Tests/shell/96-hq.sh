@@ -17,9 +17,12 @@ ADMIN=(--url "$HQ" --password-file "$PG_PASSWORD_FILE")
 OUT=$("$SLACTL" hq migrate "${ADMIN[@]}")
 check_contains "migrate applies the tables" "applied 1 tables" "$OUT"
 check_contains "migrate applies roles and row level security" "applied 2 roles and row level security" "$OUT"
+check_contains "migrate applies the report's rows" "applied 3 the report's rows (case facts, clocks)" "$OUT"
+check_contains "migrate derives the rows of the cases already there" "applied 4 the report's rows of the cases already at HQ" "$OUT"
+check_contains "migrate indexes the entries for the report" "applied 5 entries by case, for the report" "$OUT"
 OUT=$("$SLACTL" hq migrate "${ADMIN[@]}")
 check_contains "a second migrate has nothing to do" "up to date" "$OUT"
-check_eq "the steps are recorded" "1,2" "$(pg_sql "SELECT string_agg(version::text, ',' ORDER BY version) FROM hq_schema_migrations" slad_hq)"
+check_eq "the steps are recorded" "1,2,3,4,5" "$(pg_sql "SELECT string_agg(version::text, ',' ORDER BY version) FROM hq_schema_migrations" slad_hq)"
 
 # ---- add-store: a login per store
 echo "s01-password-1" >"$TEST_TMP/s01.pw"
