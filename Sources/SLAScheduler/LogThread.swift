@@ -14,6 +14,9 @@ import Synchronization
 final class LogThread: Sendable {
     /// Nice 10: a tenth of a core's share beside a busy thread at 0, so lines are late in a burst
     /// but never starved under a steady load. Raising one's own nice value needs no privilege.
+    /// Measured against 0 (make bench, 2026-12-02): intake 23,664 against 17,253 events/s, the
+    /// 10,000-at-once follower p99 139 against 184 ms; but clocks firing under a steady intake p99
+    /// 14 against 2 ms (the scheduler waits at times on something this thread holds: to find).
     static let niceness: Int32 = 10
 
     private let work = Work()
