@@ -65,7 +65,7 @@ struct DeferredCaseRows {
             newest[id] = nil
             stored[id] = nil
         }
-        while orderStart < order.count, newest[order[orderStart]] == nil || ids.contains(order[orderStart]) {
+        while orderStart < order.count, newest[order[orderStart]] == nil {
             orderStart += 1
         }
         if orderStart == order.count || orderStart > 4_096 {
