@@ -234,6 +234,86 @@ final class DeadlineScheduler {
         sweepAbove = max(Self.minimumSweepSize, hot.count * 2)
     }
 
+    // MARK: Many due at one instant
+
+    /// The cases due at the next instant are brought up to it this long before it...
+    static let prepareLeadMillis: Int64 = 1_000
+    /// `prepareLeadMillis`, or 0 (tests: never prepare).
+    var prepareLead = DeadlineScheduler.prepareLeadMillis
+    /// ...when at least this many fall due then (fewer are one commit anyway).
+    static let prepareAtLeast = 500
+
+    /// The next instant's cases, brought up to it ahead (see `PreparedInstant`).
+    private(set) var prepared: PreparedInstant?
+    /// The last instant found to have too few cases to prepare: not looked at again.
+    private var declined: Instant?
+    /// The last instant the timer was set to wake a lead before (once for each).
+    private var wokenBefore: Instant?
+
+    /// Prepares up to `limit` more cases due at the next instant, when it is within
+    /// `prepareLeadMillis` and has at least `prepareAtLeast` due. Returns true when more are left
+    /// to prepare. `waiting`: cases whose rows are not yet written, read first.
+    func prepare(_ engine: Engine, limit: Int, sliceSize: Int, sequence: Int64, waiting: [String: Case]) -> Bool {
+        let now = clock.now()
+        guard let next = heap.earliest(), next > now, next - now < prepareLead, next != declined,
+            prepared.map({ $0.at == next }) ?? true
+        else { return false }
+        let taken = heap.popDue(next, limit: limit)
+        if prepared == nil, !taken.more, taken.ids.count < Self.prepareAtLeast {
+            for id in taken.ids { heap.schedule(id, at: next) }
+            declined = next
+            return false
+        }
+        var source = committed
+        source.waiting = waiting
+        var instant = prepared ?? PreparedInstant(at: next, sliceSize: sliceSize)
+        defer { prepared = instant }
+        for (index, id) in taken.ids.enumerated() {
+            do {
+                if let base = try source.record(id) { instant.add(base, engine, sequence: sequence) }
+            } catch {
+                // Left to the usual path, which reads it again when it falls due.
+                for left in taken.ids[index...] { heap.schedule(left, at: next) }
+                return false
+            }
+        }
+        if !taken.more { instant.seal(engine.policy) }
+        return taken.more
+    }
+
+    /// The next prepared slice, once its instant has come.
+    func takePrepared(_ engine: Engine, sequence: Int64) -> GroupCommit? {
+        guard let at = prepared?.at, at <= clock.now() else { return nil }
+        let slice = prepared?.take(engine, sequence: sequence)
+        if prepared?.isEmpty ?? false { prepared = nil }
+        return slice
+    }
+
+    /// True when a prepared slice is waiting for a commit now.
+    var preparedDue: Bool {
+        prepared.map { $0.at <= clock.now() } ?? false
+    }
+
+    /// These cases are being written by a group of their own: out of the preparation.
+    func dropPrepared(_ caseIDs: [String]) {
+        guard prepared != nil else { return }
+        prepared?.drop(caseIDs)
+    }
+
+    /// Gives the preparation up: its cases go back on the heap as committed.
+    func cancelPrepared(_ engine: Engine) {
+        guard let instant = prepared else { return }
+        prepared = nil
+        for base in instant.remaining { heap.schedule(base.id, at: engine.nextDue(of: base)) }
+    }
+
+    /// The earliest instant something falls due: on the heap, or prepared.
+    private func earliestDue() -> Instant? {
+        let onHeap = heap.earliest()
+        guard let at = prepared?.at else { return onHeap }
+        return onHeap.map { min($0, at) } ?? at
+    }
+
     // MARK: The timer
 
     /// Takes the timer (made on the queue, its handler set) and arms it.
@@ -254,7 +334,17 @@ final class DeadlineScheduler {
         guard let timer, !halted else { return }
         let now = clock.now()
         var delay = Self.maxTimerSpanMillis
-        if let due = heap.earliest() { delay = min(delay, max(0, due - now)) }
+        var wakingBefore: Instant?
+        if let due = earliestDue() {
+            delay = min(delay, max(0, due - now))
+            // Woken once a lead before the next instant, to prepare it.
+            if prepared == nil, due != declined, due != wokenBefore, prepareLead > 0, due - now >= prepareLead,
+                case let early = due - now - prepareLead + 1, early < delay
+            {
+                delay = early
+                wakingBefore = due
+            }
+        }
         if retry { delay = max(delay, Self.retryMillis) }
         let target = now.adding(millis: delay)
         // Already set to fire in time (a little early is harmless: that drain re-arms it). After
@@ -263,6 +353,7 @@ final class DeadlineScheduler {
             return
         }
         armedFor = target
+        if let wakingBefore { wokenBefore = wakingBefore }
         timer.schedule(wallDeadline: .now() + .milliseconds(Int(delay)), leeway: .milliseconds(1))
     }
 
@@ -281,6 +372,9 @@ final class DeadlineScheduler {
     /// The next clock due, for the status line: `readingCold` reads its case from the store when
     /// it is not in memory (once a second for the heartbeat, never at the end of a commit).
     func next(readingCold: Bool) -> (due: Instant, caseID: String, clock: String?)? {
+        if let instant = prepared, let first = instant.first, heap.earliest().map({ instant.at <= $0 }) ?? true {
+            return (instant.at, first.id, first.clocks.first { $0.nextDue == instant.at }?.name)
+        }
         guard let (due, caseID) = heap.earliestEntry() else { return nil }
         let record = hot[caseID] ?? (readingCold ? (try? store.caseRecord(id: caseID)) ?? nil : nil)
         return (due, caseID, record?.clocks.first { $0.nextDue == due }?.name)

@@ -39,6 +39,8 @@ struct GroupCommit {
     private(set) var onlyAdvanced: Set<String> = []
     /// Idempotency keys used within this group, with their fingerprints and cases.
     private var keys: [String: (fingerprint: String, caseID: String)] = [:]
+    /// Set by `seal`: the batch is built, and only its stamp is left (a slice prepared ahead).
+    private var isSealed = false
 
     init(now: Instant, sequence: Int64) {
         self.now = now
@@ -185,6 +187,14 @@ struct GroupCommit {
     /// several entries in one commit (slad was down, the disk full, a case entered after the fact)
     /// only the highest tier is told; the others are written as skipped.
     mutating func sealed(_ policy: Policy, writtenAt: Instant) -> WriteBatch {
+        if !isSealed { seal(policy) }
+        batch.writtenAt = writtenAt
+        return batch
+    }
+
+    /// Builds the batch from what the group did (nothing may change it after this).
+    mutating func seal(_ policy: Policy) {
+        isSealed = true
         batch.cases = touched.compactMap { changed[$0] }
         batch.committed = committed.compactMapValues { $0 }
         batch.escalations = effects.compactMap(\.escalation)
@@ -192,8 +202,6 @@ struct GroupCommit {
         if policy.delivery.catchUp == .highestTier, batch.escalations.count > 1 {
             (batch.escalations, batch.skipped) = Escalation.highestPerClock(batch.escalations, tiers: policy.tiers)
         }
-        batch.writtenAt = writtenAt
-        return batch
     }
 }
 

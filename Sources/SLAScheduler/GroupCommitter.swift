@@ -16,6 +16,8 @@ final class GroupCommitter {
     private(set) var sequence: Int64 = 0
     /// Rows of a burst's cases whose entries are committed and rows not yet.
     private(set) var deferred = DeferredCaseRows()
+    /// Batches committed with `settleLater` whose rows are not yet counted in `deferred`.
+    private var unsettled: [WriteBatch] = []
 
     init(store: Store, clock: WallClock, persist: Bool) {
         self.store = store
@@ -32,6 +34,15 @@ final class GroupCommitter {
         }
     }
 
+    /// True when some committed batch's waiting rows are not yet counted (`settle`).
+    var hasUnsettled: Bool { !unsettled.isEmpty }
+
+    /// Counts the rows left by the batches committed with `settleLater`.
+    func settle() {
+        for batch in unsettled { deferred.held(batch) }
+        unsettled.removeAll()
+    }
+
     /// Reads where case numbering goes on.
     func recover() throws {
         sequence = try store.lastCaseSequence()
@@ -46,20 +57,24 @@ final class GroupCommitter {
     /// the queue entries it wrote. Throws the store's failure, with nothing kept. With
     /// `deferring`, the rows of the cases the group only advanced are left for later (their
     /// entries are written now); rows left earlier are written with any later change of their
-    /// case, and up to `releasing` more of them in this commit.
-    func commit(_ group: inout GroupCommit, _ policy: Policy, deferring: Bool = false, releasing: Int = 0) throws
-        -> [QueueEntry]
-    {
+    /// case, and up to `releasing` more of them in this commit. With `settleLater`, the rows it
+    /// leaves are counted in `deferred` only by `settle` (a slice of many due at one instant: its
+    /// next slice goes first).
+    func commit(
+        _ group: inout GroupCommit, _ policy: Policy, deferring: Bool = false, releasing: Int = 0,
+        settleLater: Bool = false
+    ) throws -> [QueueEntry] {
+        if !settleLater { settle() }
         var batch = group.sealed(policy, writtenAt: clock.now())
         // Every case the group only advanced was committed before (it has a row to leave as it is).
         if deferring && persist { batch.rowsLater = group.onlyAdvanced }
         let released = deferred.release(into: &batch, limit: releasing)
         do {
             let written = persist ? try CommitMetrics.commit(batch, writes: group.outcomes.count, to: store) : []
-            sequence = group.sequence
+            sequence = max(sequence, group.sequence)  // a slice prepared ahead has an older one
             // Only now, in place (a copy of the rows waiting would cost more than the commit).
             deferred.written(released)
-            deferred.held(batch)
+            if settleLater { unsettled.append(batch) } else { deferred.held(batch) }
             return written
         } catch {
             throw StoreFailure(error)

@@ -56,6 +56,9 @@ public final class SLAService: @unchecked Sendable {
     /// reads go on.
     private var failed: StoreFailure?
     private var heartbeats: [DispatchSourceTimer] = []
+    /// Slices prepared ahead and committed, whose new state the scheduler has not taken in yet
+    /// (`settle`).
+    private var unabsorbed: [GroupCommit] = []
     /// A drain of rows left behind a burst is queued (`queueRowsDrain`).
     private var rowsDrainQueued = false
     /// Tests: drains do nothing between two `drainOnceForTesting` (a kill, if none follows).
@@ -72,6 +75,9 @@ public final class SLAService: @unchecked Sendable {
     static let burstSliceSize = 1_000
     /// The pause between two commits of a burst's rows (see `queueRowsDrain`).
     static let rowsPauseMillis = 10
+    /// The pause after the last slice of an instant prepared ahead, before the scheduler takes its
+    /// cases in (`settle`, about 5 µs a case): the followers catch up with the instant first.
+    static let settlePauseMillis = 50
 
     public init(
         policy: Policy, store: Store, clock: WallClock = SystemClock(), logger: Logger, persist: Bool = true
@@ -144,6 +150,16 @@ public final class SLAService: @unchecked Sendable {
         }
     }
 
+    /// Tests: how many cases are prepared ahead of the next instant (`PreparedInstant`).
+    var preparedForTesting: Int {
+        queue.sync { scheduler.prepared?.count ?? 0 }
+    }
+
+    /// Tests: nothing is prepared ahead (what the service writes without it).
+    func neverPrepareForTesting() {
+        queue.sync { scheduler.prepareLead = 0 }
+    }
+
     /// Runs drains now, on the scheduler's queue, until nothing due is left: what the timer does
     /// when it fires. Tests that move a virtual clock call this instead of waiting for real time.
     public func runDue() {
@@ -165,6 +181,9 @@ public final class SLAService: @unchecked Sendable {
     public func reload(policy: Policy) throws -> Recomputation {
         try queue.sync {
             let old = currentEngine
+            // Prepared on the old rules: due again as committed, on the new ones.
+            settle(old)
+            scheduler.cancelPrepared(old)
             // The cases are read from the store below: every row left behind a burst goes first.
             try committer.writeDeferredRows(old.policy, sliceSize: Self.sliceSize)
             let new = Engine(policy: policy)
@@ -280,19 +299,28 @@ public final class SLAService: @unchecked Sendable {
             for write in writes { write.refuse(refusal) }
             return false
         }
-        let more = commitGroup(writes, currentEngine, rowsDue: rowsDue)
+        let engine = currentEngine
+        // A slice prepared ahead goes alone: writes are stamped at their own instant.
+        let slice = writes.isEmpty ? scheduler.takePrepared(engine, sequence: committer.sequence) : nil
+        let more = commitGroup(writes, engine, rowsDue: rowsDue, prepared: slice)
         // After the commit, not before: what fell due is never held up by the read-ahead (600
-        // cases every 2 s beside a million clocks took 4 to 11 ms).
+        // cases every 2 s beside a million clocks took 4 to 11 ms), nor by preparing the next instant.
         scheduler.prefetch(clock.now())
+        if !more, failed == nil, lastFailure == nil, prepareNext(engine) { queueDrain() }
         board.publish(currentStatus(readingCold: false))
         return more
     }
 
-    /// Applies `writes` and what fell due, commits them in one transaction, then answers and logs.
-    private func commitGroup(_ writes: [PendingWrite], _ engine: Engine, rowsDue: Bool = false) -> Bool {
-        var group = committer.group(at: clock.now())
-        let more: Bool
-        do {  // `source` ends here: the rows waiting and the hot cases change in place after the commit
+    /// Applies `writes` and what fell due (or commits a slice `prepared` ahead), in one
+    /// transaction, then answers and logs.
+    private func commitGroup(
+        _ writes: [PendingWrite], _ engine: Engine, rowsDue: Bool = false, prepared: GroupCommit? = nil
+    ) -> Bool {
+        var group = prepared ?? committer.group(at: clock.now())
+        var more = false
+        if prepared == nil {
+            settle(engine)  // an instant's slices, committed: before this group reads their cases
+            // `source` ends with this block: the rows waiting and the hot cases change in place after the commit.
             let source = committedCases
             for write in writes { group.apply(write, engine, from: source) }
             for case .failed(ServiceError.store(let failure)) in group.outcomes where !failure.retryable {
@@ -300,12 +328,15 @@ public final class SLAService: @unchecked Sendable {
             }
             let limit = source.waiting.isEmpty ? Self.sliceSize : Self.burstSliceSize
             more = scheduler.takeDue(into: &group, engine, limit: limit, waiting: source.waiting)
+            // A prepared case this group writes is this group's now.
+            scheduler.dropPrepared(group.touched)
         }
+        more = more || scheduler.preparedDue
         // In a burst (more due than a slice, or rows of one still waiting) the entries go first.
         // The rows wait while more is due; then they follow a slice a commit: in a commit with
         // nothing due, or in the rows' own drains (so that a steady trickle of clocks falling due
         // cannot keep them waiting).
-        let burst = more || !committer.deferred.isEmpty
+        let burst = more || !committer.deferred.isEmpty || committer.hasUnsettled
         let releasing = !more && (rowsDue || group.onlyAdvanced.isEmpty) ? Self.sliceSize : 0
         guard !group.isEmpty || !committer.deferred.isEmpty else {
             lastFailure = nil  // nothing left to write: whatever failed has passed
@@ -315,10 +346,12 @@ public final class SLAService: @unchecked Sendable {
         let written: [QueueEntry]
         do {
             written = try committer.commit(
-                &group, engine.policy, deferring: burst, releasing: releasing)
+                &group, engine.policy, deferring: burst, releasing: releasing, settleLater: prepared != nil)
         } catch {
             let failure = StoreFailure(error)
+            settle(engine)
             scheduler.restore(group, engine)
+            scheduler.cancelPrepared(engine)
             // Refused writers hear of it once what fell due beside them is written (or not): an
             // answer before that let them see a queue without the entries still being written.
             storeFailed(failure, hadWrites: group.hasWrites, engine)
@@ -328,7 +361,14 @@ public final class SLAService: @unchecked Sendable {
         lastFailure = nil
         // Followers first: the entries are on disk, and they wait for nothing else.
         if let last = written.last { notifier.published(upTo: last.id) }
-        scheduler.absorb(group, engine)
+        if prepared != nil {
+            // Taken in by the next drain of any other kind: the rest of the instant's slices, and
+            // the followers reading them, go first.
+            unabsorbed.append(group)
+        } else {
+            settle(engine)
+            scheduler.absorb(group, engine)
+        }
         CommitMetrics.record(effects: group.effects, kindOf: { group.changed[$0]?.kind })
         committer.answer(writes, group, source: committedCases)
         if !more { notifier.settled() }
@@ -346,17 +386,38 @@ public final class SLAService: @unchecked Sendable {
             if inbox.requestDrain() { queueDrain() }
         } else {
             scheduler.arm()
-            if !committer.deferred.isEmpty { queueRowsDrain() }
+            if !unabsorbed.isEmpty {
+                queueRowsDrain(pause: Self.settlePauseMillis)
+            } else if !committer.deferred.isEmpty {
+                queueRowsDrain()
+            }
         }
-        return more || !committer.deferred.isEmpty
+        return more || !committer.deferred.isEmpty || !unabsorbed.isEmpty
+    }
+
+    /// What the slices of an instant left for after it: the rows they leave are counted as waiting,
+    /// and the scheduler takes in their cases' new state. Before anything else reads the cases.
+    private func settle(_ engine: Engine) {
+        committer.settle()
+        for group in unabsorbed { scheduler.absorb(group, engine) }
+        unabsorbed.removeAll()
+    }
+
+    /// Brings one more slice of the next instant's cases up to it, when many fall due then (see
+    /// `PreparedInstant`). Returns true when more are left to prepare.
+    private func prepareNext(_ engine: Engine) -> Bool {
+        guard unabsorbed.isEmpty else { return false }  // the last instant first (`settle`)
+        return scheduler.prepare(
+            engine, limit: Self.burstSliceSize, sliceSize: Self.burstSliceSize, sequence: committer.sequence,
+            waiting: committer.deferred.newest)
     }
 
     /// The rows a burst left behind follow a slice at a time, `rowsPauseMillis` apart: the
     /// followers reading the burst's entries get the cores first. One such drain queued at a time.
-    private func queueRowsDrain() {
+    private func queueRowsDrain(pause: Int = rowsPauseMillis) {
         guard !rowsDrainQueued else { return }
         rowsDrainQueued = true
-        queue.asyncAfter(deadline: .now() + .milliseconds(Self.rowsPauseMillis)) {
+        queue.asyncAfter(deadline: .now() + .milliseconds(pause)) {
             self.rowsDrainQueued = false
             self.drain(rowsDue: true)
         }

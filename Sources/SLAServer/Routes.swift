@@ -353,8 +353,9 @@ public struct Routes: Sendable {
     }
 
     private func entriesPage(_ entries: [QueueEntry]) -> APIResponse {
-        let time = TimeFormatter(policy: service.policy)
-        return .json(EntryList(entries: entries.map { EntryView($0, time: time, policy: service.policy) }))
+        let policy = service.policy
+        let time = TimeFormatter(policy: policy)
+        return .json(EntryList(entries: entries.map { EntryView($0, time: time, policy: policy) }))
     }
 
     /// Through the group commit like every other write, answered once it is on disk.

@@ -62,7 +62,7 @@ public final class Store: Sendable {
                 // case's previous event from the row. A case opened in this batch has no row yet
                 // for its events to refer to: it is written first (and again below).
                 for (index, record) in batch.cases.enumerated()
-                where batch.committed[record.id] == nil && (writesRow?[index] ?? true) {
+                where (writesRow?[index] ?? true) && batch.committed[record.id] == nil {
                     try self.upsert(
                         record, state: states[index], committed: nil, lastEvent: nil, at: batch.writtenAt, db)
                 }
@@ -97,7 +97,11 @@ public final class Store: Sendable {
                 for (caseID, seq) in chain.last where !rewritten.contains(caseID) {
                     try db.execute(sql: "UPDATE cases SET last_event = ? WHERE id = ?", arguments: [seq, caseID])
                 }
-                let kinds = Dictionary(batch.cases.map { ($0.id, ($0.opening.store, $0.kind)) }) { first, _ in first }
+                var kinds: [String: (store: String, kind: String)] = [:]
+                kinds.reserveCapacity(batch.cases.count)
+                for record in batch.cases where kinds[record.id] == nil {
+                    kinds[record.id] = (record.opening.store, record.kind)
+                }
                 let entries =
                     batch.escalations.map { ($0, DeliveryState.pending) } + batch.skipped.map { ($0, .skipped) }
                 var routes = RouteCache(table: routing)

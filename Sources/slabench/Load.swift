@@ -125,7 +125,7 @@ enum CaseOpener {
 }
 
 /// A manager's `slactl escalations --follow`: long-polls the queue (as it does: `after=` the last id
-/// seen, the API's default page of 100) and notes when each entry reached it (wall-clock ms),
+/// seen, pages of 1,000) and notes when each entry reached it (wall-clock ms),
 /// which is after slad's commit, unlike `written_at`.
 ///
 /// On arrival it only scans a page for its entries' ids and asks for the next; the pages are
@@ -153,7 +153,7 @@ final class Follower {
             var after: Int64 = 0
             while !lock.withLock({ stopping }) {
                 do {
-                    let reply = try connection.send("GET", "/v1/escalations?after=\(after)&wait=1")
+                    let reply = try connection.send("GET", "/v1/escalations?after=\(after)&wait=1&limit=1000")
                     let now = Time.wallMillis()
                     guard reply.status == 200 else { throw BenchError("follow: HTTP \(reply.status)") }
                     let ids = Self.entryIDs(in: reply.body)

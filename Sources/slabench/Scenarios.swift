@@ -591,7 +591,7 @@ final class Bench {
                 + "\(durable.commits) group commits; all \(clocks) written exactly once. With --bench-no-persist "
                 + "(lateness from slad's log, stamped where written_at would be): \(Format.spread(bare.lateness)); the "
                 + "ratio divides by max(that p99, 1 ms). All at the same instant: written_at - due_at "
-                + "\(Format.spread(instant.lateness)) in \(instant.commits) commits; a follower (pages of 100) saw "
+                + "\(Format.spread(instant.lateness)) in \(instant.commits) commits; a follower (pages of 1,000, as slactl asks) saw "
                 + "the first \(instant.followed.map { Format.ms($0.at(0)) } ?? "-") after the deadline (the commit "
                 + "had ended), p50 / p99 / max \(instant.followed.map(Format.spread) ?? "-"); it scans each page for "
                 + "ids on arrival and decodes the pages into views after the run, as slactl would on the way: "

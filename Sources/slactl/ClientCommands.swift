@@ -162,6 +162,9 @@ struct EscalationsCommand: ParsableCommand {
         let line = JSONEncoder()
         line.outputFormatting = [.sortedKeys]
         var first = true
+        // Pages of 1,000: a burst of thousands due at one instant reaches the manager in a few
+        // round trips, not one per hundred.
+        filters["limit"] = "1000"
         while true {
             filters["after"] = "\(after)"
             filters["wait"] = first ? nil : "30"
