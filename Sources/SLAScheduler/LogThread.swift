@@ -40,8 +40,19 @@ final class LogThread: Sendable {
         work.add(job)
     }
 
+    /// Jobs wait until `resume`: an instant's slices are being committed, and its followers are
+    /// reading them (what nice 10 still took from them was a tenth of their time).
+    func pause() {
+        work.hold(true)
+    }
+
+    func resume() {
+        work.hold(false)
+    }
+
     /// Returns once every job handed in so far has run. Not on the thread itself.
     func flush() {
+        resume()
         let done = DispatchSemaphore(value: 0)
         work.add { done.signal() }
         done.wait()
@@ -57,7 +68,7 @@ final class LogThread: Sendable {
     /// The jobs waiting, and the thread's wake-up. Shared by the thread and its owner, so the
     /// owner can go (and tell the thread to end) while the thread runs.
     private final class Work: Sendable {
-        private let state = Mutex<(jobs: [@Sendable () -> Void], finished: Bool)>(([], false))
+        private let state = Mutex<(jobs: [@Sendable () -> Void], finished: Bool, held: Bool)>(([], false, false))
         private let wake = DispatchSemaphore(value: 0)
 
         func add(_ job: @escaping @Sendable () -> Void) {
@@ -70,11 +81,17 @@ final class LogThread: Sendable {
             wake.signal()
         }
 
+        func hold(_ held: Bool) {
+            state.withLock { $0.held = held }
+            if !held { wake.signal() }
+        }
+
         /// Until `finish`, and the jobs before it are done.
         func run() {
             while true {
                 wake.wait()
-                let (jobs, finished) = state.withLock { state in
+                let (jobs, finished) = state.withLock { state -> ([@Sendable () -> Void], Bool) in
+                    guard !state.held || state.finished else { return ([], false) }
                     defer { state.jobs = [] }
                     return (state.jobs, state.finished)
                 }

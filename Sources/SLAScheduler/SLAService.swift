@@ -302,6 +302,7 @@ public final class SLAService: @unchecked Sendable {
         let engine = currentEngine
         // A slice prepared ahead goes alone: writes are stamped at their own instant.
         let slice = writes.isEmpty ? scheduler.takePrepared(engine, sequence: committer.sequence) : nil
+        if slice != nil { logQueue.pause() }  // until `settle`
         let more = commitGroup(writes, engine, rowsDue: rowsDue, prepared: slice)
         // After the commit, not before: what fell due is never held up by the read-ahead (600
         // cases every 2 s beside a million clocks took 4 to 11 ms), nor by preparing the next instant.
@@ -398,6 +399,8 @@ public final class SLAService: @unchecked Sendable {
     /// What the slices of an instant left for after it: the rows they leave are counted as waiting,
     /// and the scheduler takes in their cases' new state. Before anything else reads the cases.
     private func settle(_ engine: Engine) {
+        guard !unabsorbed.isEmpty || committer.hasUnsettled else { return }
+        logQueue.resume()
         committer.settle()
         for group in unabsorbed { scheduler.absorb(group, engine) }
         unabsorbed.removeAll()

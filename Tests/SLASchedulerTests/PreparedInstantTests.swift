@@ -38,11 +38,11 @@ import Testing
     /// (with `prepare`, a drain there prepares that instant) does `between`, then runs the
     /// instant and reads what was written.
     func run(
-        count: Int = Self.count, prepare: Bool,
+        count: Int = Self.count, prepare: Bool, log: LogRecorder = LogRecorder(),
         between: (SLAService, [String]) async throws -> Void = { _, _ in }
     ) async throws -> Outcome {
         let fixture = Fixture()
-        let service = try fixture.service()
+        let service = try fixture.service(logger: log.logger())
         if !prepare { service.neverPrepareForTesting() }
         _ = try service.start()
         let ids = try await withThrowingTaskGroup(of: String.self) { group in
@@ -82,8 +82,13 @@ import Testing
         let reference = try await run(prepare: false)
         #expect(reference.entries.count == Self.count)
         #expect(reference.entries.allSatisfy { $0.lateMillis == 0 && $0.writtenAt == $0.dueAt })
-        let prepared = try await run(prepare: true)
+        let log = LogRecorder()
+        let prepared = try await run(prepare: true, log: log)
         #expect(prepared == reference)
+        // Every entry's journal line, once, though the lines waited for the instant's end.
+        let warnings = log.lines(.notice).filter { $0.contains(" warning to desk") }
+        #expect(warnings.count == Self.count)
+        #expect(Set(warnings).count == Self.count)
     }
 
     @Test func aWriteInTheSecondBeforeIsTheCasesOwn() async throws {
