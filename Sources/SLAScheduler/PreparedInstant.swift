@@ -27,6 +27,8 @@ struct PreparedInstant {
     /// The slice each prepared case not yet taken is in.
     private var sliceOf: [String: Int] = [:]
     private var nextSlice = 0
+    /// The earliest instant any prepared case falls due next, once brought up to `at`.
+    private(set) var earliestNext: Instant?
 
     init(at: Instant, sliceSize: Int) {
         self.at = at
@@ -55,6 +57,9 @@ struct PreparedInstant {
         slices[last].group.advance(base, engine)
         slices[last].bases.append(base)
         sliceOf[base.id] = last
+        if let next = slices[last].group.changed[base.id].flatMap(engine.nextDue(of:)) {
+            earliestNext = min(earliestNext ?? next, next)
+        }
     }
 
     /// Builds the batch of every slice not yet taken (`GroupCommit.seal`), so that at the
@@ -82,10 +87,12 @@ struct PreparedInstant {
     /// without them (rare: a write on a case in the second before it falls due).
     mutating func take(_ engine: Engine, sequence: Int64) -> GroupCommit? {
         guard !isEmpty else { return nil }
-        let slice = slices[nextSlice]
-        slices[nextSlice] = Slice(group: GroupCommit(now: at, sequence: sequence))  // let go of its memory
+        let index = nextSlice
+        let slice = slices[index]
+        slices[index] = Slice(group: GroupCommit(now: at, sequence: sequence))  // let go of its memory
         nextSlice += 1
-        for base in slice.bases { sliceOf[base.id] = nil }
+        // A case dropped from this slice may be in a later one again (written, then prepared anew).
+        for base in slice.bases where sliceOf[base.id] == index { sliceOf[base.id] = nil }
         guard !slice.dropped.isEmpty else { return slice.group }
         var group = GroupCommit(now: at, sequence: sequence)
         for base in slice.bases where !slice.dropped.contains(base.id) { group.advance(base, engine) }

@@ -59,6 +59,12 @@ public final class SLAService: @unchecked Sendable {
     /// Slices prepared ahead and committed, whose new state the scheduler has not taken in yet
     /// (`settle`).
     private var unabsorbed: [GroupCommit] = []
+    /// The earliest next instant of a case in `unabsorbed`: the settle comes no later.
+    private var unabsorbedNext: Instant?
+    /// The journal lines wait (`LogThread.pause`) from an instant's first slice to `settle`.
+    private var logPaused = false
+    /// Set by `stop`: a drain queued before it does nothing.
+    private var stopped = false
     /// A drain of rows left behind a burst is queued (`queueRowsDrain`).
     private var rowsDrainQueued = false
     /// Tests: drains do nothing between two `drainOnceForTesting` (a kill, if none follows).
@@ -130,6 +136,7 @@ public final class SLAService: @unchecked Sendable {
         inbox.close()
         queue.sync {
             while drain() {}
+            stopped = true
             scheduler.stop()
             heartbeats.forEach { $0.cancel() }
             heartbeats = []
@@ -291,7 +298,17 @@ public final class SLAService: @unchecked Sendable {
     @discardableResult
     private func drain(rowsDue: Bool = false) -> Bool {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard !heldForTesting else { return false }
+        guard !heldForTesting, !stopped else { return false }
+        let engine = currentEngine
+        // An instant's slice prepared ahead goes before the writes waiting, alone (writes are
+        // stamped at their own instant): a steady stream of writes must not hold the instant back.
+        if failed == nil, let slice = takePreparedSlice(engine) {
+            let more = commitGroup([], engine, prepared: slice)
+            // This drain left the writes waiting, and may have been the one they queued.
+            if more || inbox.hasPending { queueDrain() }
+            board.publish(currentStatus(readingCold: false))
+            return more
+        }
         let writes = inbox.take()
         if let failed {
             let refusal = ServiceError.store(
@@ -299,11 +316,7 @@ public final class SLAService: @unchecked Sendable {
             for write in writes { write.refuse(refusal) }
             return false
         }
-        let engine = currentEngine
-        // A slice prepared ahead goes alone: writes are stamped at their own instant.
-        let slice = writes.isEmpty ? scheduler.takePrepared(engine, sequence: committer.sequence) : nil
-        if slice != nil { logQueue.pause() }  // until `settle`
-        let more = commitGroup(writes, engine, rowsDue: rowsDue, prepared: slice)
+        let more = commitGroup(writes, engine, rowsDue: rowsDue)
         // After the commit, not before: what fell due is never held up by the read-ahead (600
         // cases every 2 s beside a million clocks took 4 to 11 ms), nor by preparing the next instant.
         scheduler.prefetch(clock.now())
@@ -388,7 +401,9 @@ public final class SLAService: @unchecked Sendable {
         } else {
             scheduler.arm()
             if !unabsorbed.isEmpty {
-                queueRowsDrain(pause: Self.settlePauseMillis)
+                // Sooner when one of the instant's cases falls due again sooner.
+                let untilNext = unabsorbedNext.map { max(0, Int($0 - clock.now())) } ?? Self.settlePauseMillis
+                queueRowsDrain(pause: min(Self.settlePauseMillis, untilNext))
             } else if !committer.deferred.isEmpty {
                 queueRowsDrain()
             }
@@ -399,11 +414,27 @@ public final class SLAService: @unchecked Sendable {
     /// What the slices of an instant left for after it: the rows they leave are counted as waiting,
     /// and the scheduler takes in their cases' new state. Before anything else reads the cases.
     private func settle(_ engine: Engine) {
+        if logPaused {
+            logPaused = false
+            logQueue.resume()
+        }
         guard !unabsorbed.isEmpty || committer.hasUnsettled else { return }
-        logQueue.resume()
         committer.settle()
         for group in unabsorbed { scheduler.absorb(group, engine) }
         unabsorbed.removeAll()
+        unabsorbedNext = nil
+    }
+
+    /// The next slice of an instant prepared ahead, once it has come; its journal lines wait.
+    private func takePreparedSlice(_ engine: Engine) -> GroupCommit? {
+        let next = scheduler.prepared?.earliestNext
+        guard let slice = scheduler.takePrepared(engine, sequence: committer.sequence) else { return nil }
+        if let next { unabsorbedNext = min(unabsorbedNext ?? next, next) }
+        if !logPaused {
+            logPaused = true
+            logQueue.pause()
+        }
+        return slice
     }
 
     /// Brings one more slice of the next instant's cases up to it, when many fall due then (see

@@ -57,6 +57,11 @@ final class WriteInbox: Sendable {
         }
     }
 
+    /// True when writes wait (a drain that took something else first leaves them).
+    var hasPending: Bool {
+        state.withLock { !$0.pending.isEmpty }
+    }
+
     /// Every write waiting, in arrival order; the next write queues a new drain.
     func take() -> [PendingWrite] {
         state.withLock { state in

@@ -114,6 +114,33 @@ import Testing
         #expect(prepared == reference)
     }
 
+    /// A case written in the second before (dropped from its slice) and prepared again in a later
+    /// slice stays known there once its first slice is taken: a second write must find it.
+    @Test func aCaseDroppedAndPreparedAgainCanBeDroppedAgain() throws {
+        let engine = Engine(policy: Fixture.policy)
+        let opened = try #require(ISO8601.parse("2026-11-24T10:00:00Z"))
+        let due = opened.adding(millis: 1_000)
+        let cases = try (1...3).map { number in
+            try engine.open(CaseOpening(id: "C-\(number)", kind: "fast", store: "S1", openedAt: opened), now: opened).0
+        }
+        var instant = PreparedInstant(at: due, sliceSize: 2)
+        instant.add(cases[0], engine, sequence: 3)
+        instant.add(cases[1], engine, sequence: 3)
+        instant.drop(["C-1"])
+        instant.add(cases[0], engine, sequence: 3)  // written, back on the heap, prepared again
+        instant.add(cases[2], engine, sequence: 3)
+        let taken = instant.take(engine, sequence: 3)
+        let first = try #require(taken)
+        #expect(first.touched == ["C-2"])
+        #expect(instant.contains("C-1"))
+        instant.drop(["C-1"])  // written again before its new slice
+        let takenNext = instant.take(engine, sequence: 3)
+        let second = try #require(takenNext)
+        #expect(second.touched == ["C-3"])
+        #expect(instant.isEmpty && instant.remaining.isEmpty)
+        #expect(instant.earliestNext == opened.adding(millis: 2_000))  // the breach, a second later
+    }
+
     @Test func aFewDueAtOneInstantAreNotPrepared() async throws {
         let few = try await run(count: 100, prepare: true)
         #expect(few.entries.count == 100)
