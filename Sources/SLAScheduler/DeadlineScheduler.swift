@@ -302,7 +302,6 @@ final class DeadlineScheduler {
 
     /// These cases are being written by a group of their own: out of the preparation.
     func dropPrepared(_ caseIDs: [String]) {
-        guard prepared != nil else { return }
         prepared?.drop(caseIDs)
     }
 

@@ -40,7 +40,7 @@ struct GroupCommit {
     /// Idempotency keys used within this group, with their fingerprints and cases.
     private var keys: [String: (fingerprint: String, caseID: String)] = [:]
     /// Set by `seal`: the batch is built, and only its stamp is left (a slice prepared ahead).
-    private var isSealed = false
+    private(set) var isSealed = false
 
     init(now: Instant, sequence: Int64) {
         self.now = now

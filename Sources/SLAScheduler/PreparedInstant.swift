@@ -16,8 +16,6 @@ struct PreparedInstant {
         var bases: [Case] = []
         /// Cases written to since (`drop`): left out of the slice.
         var dropped: Set<String> = []
-        /// Its batch is built (`seal`): nothing more goes in.
-        var sealed = false
     }
 
     /// The instant every prepared case falls due.
@@ -43,13 +41,13 @@ struct PreparedInstant {
     /// The first case of the next slice, for the status line.
     var first: Case? {
         guard !isEmpty else { return nil }
-        return slices[nextSlice].bases.first { slices[nextSlice].dropped.contains($0.id) == false }
+        return slices[nextSlice].bases.first { !slices[nextSlice].dropped.contains($0.id) }
     }
 
     /// Brings `base` (as committed) up to the instant, in the last slice or a new one.
     mutating func add(_ base: Case, _ engine: Engine, sequence: Int64) {
         if slices.count == nextSlice || slices[slices.count - 1].bases.count == sliceSize
-            || slices[slices.count - 1].sealed
+            || slices[slices.count - 1].group.isSealed
         {
             slices.append(Slice(group: GroupCommit(now: at, sequence: sequence)))
         }
@@ -65,9 +63,8 @@ struct PreparedInstant {
     /// Builds the batch of every slice not yet taken (`GroupCommit.seal`), so that at the
     /// instant only its stamp is left to set.
     mutating func seal(_ policy: Policy) {
-        for index in nextSlice..<slices.count where !slices[index].sealed {
+        for index in nextSlice..<slices.count where !slices[index].group.isSealed {
             slices[index].group.seal(policy)
-            slices[index].sealed = true
         }
     }
 
