@@ -105,6 +105,7 @@ install-files:
 	@test -x "$(BIN_DIR)/slad" || { echo "install-files: no slad in BIN_DIR=$(BIN_DIR)"; exit 1; }
 	install -Dm755 $(BIN_DIR)/slad $(DESTDIR)$(BINDIR)/slad
 	install -Dm755 $(BIN_DIR)/slactl $(DESTDIR)$(BINDIR)/slactl
+	install -Dm755 $(BIN_DIR)/slactl-hq $(DESTDIR)$(PREFIX)/libexec/slad/slactl-hq
 	install -d $(DESTDIR)$(UNITDIR)
 	sed -e 's|/usr/local/bin|$(BINDIR)|g' -e 's|/usr/local/share/doc/slad|$(DOCDIR)|g' \
 	  systemd/slad.service > $(DESTDIR)$(UNITDIR)/slad.service

@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "SLACore", targets: ["SLACore"]),
         .executable(name: "slad", targets: ["slad"]),
         .executable(name: "slactl", targets: ["slactl"]),
+        .executable(name: "slactl-hq", targets: ["slactl-hq"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -43,6 +44,14 @@ let package = Package(
         // The wire types of the API, shared by the server, slactl and slabench: requests and their
         // checks, the answers (views) and the error body, with the fast JSON reader and writer.
         .target(name: "SLAAPI", dependencies: ["SLACore"]),
+        // What slactl and its HQ program share on a terminal: exit codes, error lines, aligned
+        // tables, writing a file whole, loading a policy with its parse in a child.
+        .target(
+            name: "SLACommandLine",
+            dependencies: [
+                "SLACore", "SLAPolicyFile", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // Identity: roles, store scope, principals, scrypt passwords, random tokens, the sign-in limiter.
         .target(
             name: "SLAAuth",
@@ -134,7 +143,7 @@ let package = Package(
             name: "slad",
             dependencies: [
                 "SLACore", "SLAStore", "SLAScheduler", "SLAServer", "SLASystemd", "SLADelivery", "SLAPolicyFile",
-                "SLAMessageIDs", "SLAMetrics", "SLAConsole", "SLAAuth",
+                "SLAMessageIDs", "SLAMetrics", "SLAConsole", "SLAAuth", "SLACommandLine",
                 // Replication to HQ (chain-store): the replicator and health's view of it.
                 "SLAChain", "SLAAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -148,16 +157,22 @@ let package = Package(
         .executableTarget(
             name: "slactl",
             dependencies: [
-                "SLACore", "SLAAPI", "SLAPolicyFile", "SLADelivery",
+                "SLACore", "SLAAPI", "SLAPolicyFile", "SLACommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                // `slactl hq`, `report --hq`, `escalations --hq`: HQ's PostgreSQL.
-                "SLAChain", "SLAReports", "SLAStore",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Logging", package: "swift-log"),
                 // `--url https://...`: a remote slad over TLS.
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        // `slactl hq`, `report --hq` and `escalations --hq`: HQ's PostgreSQL, in a program of its
+        // own (installed in libexec) that slactl runs, so that slactl itself stays small.
+        .executableTarget(
+            name: "slactl-hq",
+            dependencies: [
+                "SLACore", "SLAChain", "SLAReports", "SLACommandLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         // The benchmark suite (`make bench`): drives the real slad binary and writes docs/benchmarks.md.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SLACommandLine
 import SLACore
 import SLAPolicyFile
 
@@ -10,6 +11,7 @@ struct CalendarCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "A month (or a year) of a calendar: open and closed days, holidays, make-up days, special hours.",
             discussion: "Example: slactl calendar show office --month 2027-01")
 

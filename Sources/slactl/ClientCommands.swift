@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SLAAPI
+import SLACommandLine
 import SLACore
 
 struct OpenCommand: ParsableCommand {
@@ -144,7 +145,7 @@ struct EscalationsCommand: ParsableCommand {
     @OptionGroup var atHQ: HQEscalationOptions
 
     func run() throws {
-        if let url = atHQ.hq { return try runAtHQ(url) }
+        if let url = atHQ.hq { try runAtHQ(url) }
         var after: Int64 = 0
         var filters: [String: String?] = [
             "tier": tier, "state": failed ? "failed" : pending ? "pending" : nil, "since": since, "case": `case`,

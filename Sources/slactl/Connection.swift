@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SLAAPI
+import SLACommandLine
 
 /// Options every daemon command takes, and how a command talks to slad: requests are SLAAPI's
 /// request types, answers are decoded as SLAAPI's views.
@@ -99,20 +100,6 @@ struct ConnectionOptions: ParsableArguments {
             throw ExitStatus.refused
         }
         return reply
-    }
-}
-
-/// Writes a body to `output` (replaced whole, never half-written), or to standard output.
-func emit(_ data: Data, to output: String?) throws {
-    guard let output else {
-        FileHandle.standardOutput.write(data)
-        return
-    }
-    do {
-        try data.write(to: URL(fileURLWithPath: output), options: .atomic)
-    } catch {
-        printError("slactl: cannot write \(output): \(error.localizedDescription)")
-        throw ExitStatus.refused
     }
 }
 

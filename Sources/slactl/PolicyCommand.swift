@@ -1,24 +1,17 @@
 import ArgumentParser
 import Foundation
+import SLACommandLine
 import SLACore
 import SLAPolicyFile
 
 struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy", abstract: "Check or show a policy file.",
-        subcommands: [Check.self, Show.self, Diff.self, ParseStandardInput.self])
-
-    /// The isolated parse of `loadPolicy` (see SLAPolicyFile): not for people.
-    struct ParseStandardInput: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "parse-stdin", shouldDisplay: false)
-
-        func run() throws {
-            throw ExitCode(PolicyFile.runChild())
-        }
-    }
+        subcommands: [Check.self, Show.self, Diff.self, PolicyParseChild.self])
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Validate a policy file: exit 0 with a summary, or 1 with every error as file:line: key: message."
         )
 
@@ -44,7 +37,8 @@ struct PolicyCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the clocks of a policy as a table.")
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "Print the clocks of a policy as a table.")
 
         @Argument(help: "The policy file (default: /etc/slad/policy.toml, else config/policy.toml).")
         var file: String?

@@ -1,10 +1,12 @@
 import ArgumentParser
 import Foundation
+import SLACommandLine
 import SLACore
 
 extension PolicyCommand {
     struct Diff: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "diff",
             abstract: "What differs between two policy files: tiers, kinds, clocks, calendars and days.",
             discussion: "Exit 0 either way; each difference on its own line (`--json` for a list).")
 

@@ -1,4 +1,5 @@
 import SLAAPI
+import SLACommandLine
 
 // slad's answers as staff read them in a terminal: aligned tables of what the views hold, "-"
 // where an answer leaves a field out.
@@ -40,12 +41,4 @@ func printEntries(_ entries: [EntryView], header: Bool) {
         header: ["ID", "CASE", "CLOCK", "TIER", "KIND", "DUE", "WRITTEN LATE", "STATE"], rows: rows)
     let lines = table.split(separator: "\n", omittingEmptySubsequences: false)
     for line in header ? lines[...] : lines.dropFirst() { print(line) }
-}
-
-func duration(_ millis: Int64) -> String {
-    let seconds = millis / 1000
-    if seconds < 60 { return "\(seconds)s" }
-    if seconds < 3600 { return "\(seconds / 60)m\(seconds % 60)s" }
-    if seconds < 86_400 { return "\(seconds / 3600)h\(seconds / 60 % 60)m" }
-    return "\(seconds / 86_400)d\(seconds / 3600 % 24)h"
 }

@@ -1,12 +1,15 @@
-import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOSSL
 
-/// slactl to a remote slad (`--url https://HOST:PORT`): AsyncHTTPClient (already in slactl for
-/// route tests and delivery), over TLS 1.2+ checked against the system's CAs or `--cacert`, with
-/// the bearer token of `--token-file`. One request per call, waited for (slactl is synchronous).
+/// slactl to a remote slad (`--url https://HOST:PORT`): one HTTP/1.1 request per connection over
+/// TLS 1.2+, checked against the system's CAs or `--cacert`, with the bearer token of
+/// `--token-file`. NIO's own HTTP codec and TLS handler, not AsyncHTTPClient: every slactl run
+/// pays for the size of what it links (the runtime scans every protocol conformance in the binary
+/// at its first dynamic casts), and AsyncHTTPClient with HTTP/2 cost each `slactl list` about
+/// 2.5 ms of its 15 (docs/benchmarks.md, query).
 struct RemoteHTTPClient {
     let base: URL
     let token: String?
@@ -14,39 +17,135 @@ struct RemoteHTTPClient {
     var timeoutSeconds: Int64 = 75
 
     func send(_ method: String, _ path: String, json body: Data? = nil) throws -> UnixHTTPClient.Reply {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.minimumTLSVersion = .tlsv12
+        guard let host = base.host else {
+            throw UnixHTTPClient.Unreachable(description: "bad URL \(base.absoluteString): no host")
+        }
+        let secure = base.scheme == "https"
+        let port = base.port ?? (secure ? 443 : 80)
+        let tls = secure ? try context() : nil
+        let request = head(method, path, host: host, port: port, bodyLength: body?.count ?? 0)
+        let group = MultiThreadedEventLoopGroup.singleton
+        let answer = group.next().makePromise(of: UnixHTTPClient.Reply.self)
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(.seconds(10))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    if let tls {
+                        // No SNI name for an address: NIOSSL then checks the certificate against it.
+                        let name = host.isIPAddress ? nil : host
+                        try pipeline.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: name))
+                    }
+                    try pipeline.addHTTPClientHandlers()
+                    try pipeline.addHandler(ReplyReader(answer: answer))
+                }
+            }
+        do {
+            let channel = try bootstrap.connect(host: host, port: port).wait()
+            let deadline = channel.eventLoop.scheduleTask(in: .seconds(timeoutSeconds)) {
+                channel.close(promise: nil)
+            }
+            defer { deadline.cancel() }
+            channel.write(HTTPClientRequestPart.head(request), promise: nil)
+            if let body {
+                channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil)
+            }
+            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+            let reply = try answer.futureResult.wait()
+            channel.close(promise: nil)
+            return reply
+        } catch {
+            answer.fail(error)
+            throw UnixHTTPClient.Unreachable(description: "slad is not reachable at \(base.absoluteString): \(error)")
+        }
+    }
+
+    private func context() throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = .tlsv12
         if let caCertificate {
             do {
-                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caCertificate))
+                configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caCertificate))
             } catch {
                 throw UnixHTTPClient.Unreachable(
                     description: "--cacert \(caCertificate): not a PEM certificate: \(error)")
             }
         }
-        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
-        configuration.timeout = .init(connect: .seconds(10), read: .seconds(timeoutSeconds))
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        defer { try? client.syncShutdown() }
-        let url = base.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + path
-        var request: HTTPClient.Request
         do {
-            request = try HTTPClient.Request(url: url, method: HTTPMethod(rawValue: method))
+            return try NIOSSLContext(configuration: configuration)
         } catch {
-            throw UnixHTTPClient.Unreachable(description: "bad URL \(url): \(error)")
+            throw UnixHTTPClient.Unreachable(description: "cannot set up TLS: \(error)")
         }
-        request.headers.add(name: "user-agent", value: "slactl")
-        if let token { request.headers.add(name: "authorization", value: "Bearer \(token)") }
-        if let body {
-            request.headers.add(name: "content-type", value: "application/json")
-            request.body = .bytes(body)
+    }
+
+    private func head(_ method: String, _ path: String, host: String, port: Int, bodyLength: Int) -> HTTPRequestHead {
+        let prefix = base.path.hasSuffix("/") ? String(base.path.dropLast()) : base.path
+        var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: prefix + path)
+        let hostField = host.contains(":") ? "[\(host)]" : host
+        head.headers.add(name: "host", value: base.port == nil ? hostField : "\(hostField):\(port)")
+        head.headers.add(name: "user-agent", value: "slactl")
+        head.headers.add(name: "connection", value: "close")
+        if let token { head.headers.add(name: "authorization", value: "Bearer \(token)") }
+        if bodyLength > 0 || method != "GET" {
+            head.headers.add(name: "content-type", value: "application/json")
+            head.headers.add(name: "content-length", value: "\(bodyLength)")
         }
-        do {
-            let response = try client.execute(request: request).wait()
-            let bytes = response.body.map { Data($0.readableBytesView) } ?? Data()
-            return UnixHTTPClient.Reply(status: Int(response.status.code), body: bytes)
-        } catch {
-            throw UnixHTTPClient.Unreachable(description: "slad is not reachable at \(base.absoluteString): \(error)")
+        return head
+    }
+}
+
+/// Collects one answer: its status and its whole body. The connection closing first (the
+/// timeout, a TLS failure, slad going away) fails it instead.
+private final class ReplyReader: ChannelInboundHandler {
+    typealias InboundIn = HTTPClientResponsePart
+
+    private let answer: EventLoopPromise<UnixHTTPClient.Reply>
+    private var status = 0
+    private var body = ByteBuffer()
+    private var done = false
+
+    init(answer: EventLoopPromise<UnixHTTPClient.Reply>) {
+        self.answer = answer
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            status = Int(head.status.code)
+        case .body(var part):
+            body.writeBuffer(&part)
+        case .end:
+            finish(.success(UnixHTTPClient.Reply(status: status, body: Data(body.readableBytesView))))
         }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        finish(.failure(error))
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finish(.failure(ClosedEarly()))
+        context.fireChannelInactive()
+    }
+
+    private func finish(_ result: Result<UnixHTTPClient.Reply, any Error>) {
+        guard !done else { return }
+        done = true
+        answer.completeWith(result)
+    }
+}
+
+/// The connection ended before a whole answer: slad went away, or the timeout closed it.
+private struct ClosedEarly: Error, CustomStringConvertible {
+    var description: String { "the connection closed before a whole answer came" }
+}
+
+extension String {
+    /// An IPv4 or IPv6 literal, which TLS may not send as a server name.
+    fileprivate var isIPAddress: Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, self, &v4) == 1 || inet_pton(AF_INET6, self, &v6) == 1
     }
 }

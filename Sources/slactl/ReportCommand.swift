@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SLACommandLine
 
 /// `slactl report`: the compliance report slad computes from its records, passed through as slad
 /// renders it (a table, CSV, JSON or one HTML page).
@@ -49,7 +50,7 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let url = atHQ.hq { return try runAtHQ(url) }
+        if let url = atHQ.hq { try runAtHQ(url) }
         let path =
             "/v1/reports"
             + query([

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SLACommandLine
 import SLACore
 
 struct SimulateCommand: ParsableCommand {

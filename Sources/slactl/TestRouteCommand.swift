@@ -1,10 +1,9 @@
 import ArgumentParser
-import Foundation
-import SLACore
-import SLADelivery
+import SLACommandLine
 
 /// `slactl escalations test-route NAME`: sends a sample message through one route of the policy
-/// and prints what the receiver answered (the robot's errcode and errmsg, sendmail's words).
+/// and prints what the receiver answered. slad's own senders do it (`slad test-route`), so that
+/// slactl does not carry them.
 struct TestRouteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test-route",
@@ -15,21 +14,6 @@ struct TestRouteCommand: ParsableCommand {
     @Option(help: "The policy file (default: /etc/slad/policy.toml, else config/policy.toml).") var policy: String?
 
     func run() throws {
-        let path = policy ?? defaultPolicyPath()
-        let loaded = try loadPolicy(path)
-        guard let route = loaded.delivery.routes.first(where: { $0.name == name }) else {
-            let names = loaded.delivery.routes.map(\.name).joined(separator: ", ")
-            FileHandle.standardError.write(
-                Data("slactl: \(path) has no route '\(name)' (routes: \(names.isEmpty ? "none" : names))\n".utf8))
-            throw ExitStatus.refused
-        }
-        let now = Instant(millis: Int64(Date().timeIntervalSince1970 * 1000))
-        let outcome = try RouteTest.run(route, policy: loaded, now: now)
-        print(outcome.answer)
-        if let error = outcome.error {
-            FileHandle.standardError.write(Data("slactl: route \(name): not delivered: \(error)\n".utf8))
-            throw ExitStatus.refused
-        }
-        print("route \(name): delivered")
+        try Sibling.exec("slad", ["test-route", name, policy ?? defaultPolicyPath()])
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SLAAPI
+import SLACommandLine
 
 /// `slactl user ...`: accounts and API tokens, through slad's admin routes (`/v1/users`), so they
 /// work over the socket as root or a member of group slad, or remotely with an admin's token.

@@ -23,7 +23,7 @@ import UnixSignals
 struct Slad: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "slad", abstract: "The SLA deadline scheduler daemon for complaint handling.",
-        version: SLACoreVersion.string)
+        version: SLACoreVersion.string, subcommands: [TestRouteCommand.self])
 
     @Option(help: "The policy file.") var policy = "/etc/slad/policy.toml"
     @Option(help: "Where slad.sqlite lives (default: $STATE_DIRECTORY, else /var/lib/slad).") var stateDir: String?

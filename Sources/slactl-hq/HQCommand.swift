@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PostgresNIO
 import SLAChain
+import SLACommandLine
 import SLACore
 
 /// Where HQ's PostgreSQL is: every `slactl hq` command, `report --hq` and `escalations --hq` take these.
@@ -16,11 +17,7 @@ struct HQOptions: ParsableArguments {
     var cacert: String?
 
     func endpoint() throws -> HQEndpoint {
-        do {
-            return try HQEndpoint(url: url, passwordFile: passwordFile, caFile: cacert)
-        } catch {
-            throw ValidationError(error.description)
-        }
+        try hqEndpoint(url, passwordFile: passwordFile, cacert: cacert)
     }
 }
 
@@ -37,11 +34,16 @@ struct HQAdminOptions: ParsableArguments {
     var cacert: String?
 
     func endpoint() throws -> HQEndpoint {
-        do {
-            return try HQEndpoint(url: url, passwordFile: adminPasswordFile, caFile: cacert)
-        } catch {
-            throw ValidationError(error.description)
-        }
+        try hqEndpoint(url, passwordFile: adminPasswordFile, cacert: cacert)
+    }
+}
+
+/// HQ's PostgreSQL as the options name it; a bad URL or password file is a usage error.
+func hqEndpoint(_ url: String, passwordFile: String?, cacert: String?) throws -> HQEndpoint {
+    do {
+        return try HQEndpoint(url: url, passwordFile: passwordFile, caFile: cacert)
+    } catch {
+        throw ValidationError(error.description)
     }
 }
 
@@ -68,10 +70,13 @@ func withHQ<T: Sendable>(_ endpoint: HQEndpoint, _ work: @escaping @Sendable (Po
     }
 }
 
-/// `slactl hq`: HQ's side of a chain of stores (PostgreSQL; see docs/chain.md).
+/// `slactl hq`: HQ's side of a chain of stores (PostgreSQL; see docs/chain.md), with
+/// `slactl report --hq` and `slactl escalations --hq`. A program of its own, which slactl runs for
+/// these commands, so that the store's every `slactl` does not load a PostgreSQL client.
+@main
 struct HQCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "hq",
+        commandName: "slactl hq",
         abstract: "HQ's PostgreSQL for a chain of stores: schema, store logins, replication status.",
         discussion: """
             Examples:
@@ -80,10 +85,23 @@ struct HQCommand: ParsableCommand {
               slactl hq stores --url ... --silent-after 15m     (exit 1 when a store is silent)
               slactl hq lag --url ...                           (the same as JSON)
             """,
+        version: SLACoreVersion.string,
         subcommands: [
             HQMigrateCommand.self, HQAddStoreCommand.self, HQAddReaderCommand.self, HQStoresCommand.self,
             HQLagCommand.self,
+            // What slactl's `report --hq` and `escalations --hq` run, and the policy parse's child.
+            HQReportCommand.self, HQEscalationsCommand.self, PolicyChildCommand.self,
         ])
+
+    static func main() {
+        runExitingTwoOnUsage()
+    }
+}
+
+/// `policy parse-stdin`, the child `loadPolicy` runs.
+struct PolicyChildCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy", shouldDisplay: false, subcommands: [PolicyParseChild.self])
 }
 
 struct HQMigrateCommand: ParsableCommand {

@@ -1,32 +1,25 @@
 import ArgumentParser
 import Foundation
 import SLAChain
+import SLACommandLine
 import SLACore
 
-/// `escalations --hq URL`: the chain's queue entries at HQ, with the store of each.
-struct HQEscalationOptions: ParsableArguments {
-    @Option(help: "List or follow the chain's entries in HQ's PostgreSQL instead (postgres://USER@HOST:PORT/DB).")
-    var hq: String?
+/// `slactl escalations --hq URL`: the chain's queue entries at HQ, with the store of each. slactl
+/// checks the filters and runs this with the options HQ's feed takes.
+struct HQEscalationsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "escalations", shouldDisplay: false)
 
-    @Option(help: "With --hq: a file whose first line is the password.")
-    var passwordFile: String?
+    @Option(help: "HQ's PostgreSQL (postgres://USER@HOST:PORT/DB).") var hq: String
+    @Option(help: "A file whose first line is the password.") var passwordFile: String?
+    @Option(help: "HQ's CA certificate (PEM).") var cacert: String?
+    @Option(help: "Only entries for this tier.") var tier: String?
+    @Flag(help: "Only entries not yet acknowledged or delivered.") var pending = false
+    @Flag(help: "Keep running and print the HQ tier's new entries as HQ announces them.") var follow = false
+    @Flag(help: "One JSON object a line.") var json = false
 
-    // HQ's CA certificate is the connection options' --cacert (one option: a command may not
-    // name two the same).
-}
-
-extension EscalationsCommand {
-    func runAtHQ(_ url: String) throws {
-        let endpoint: HQEndpoint
-        do {
-            endpoint = try HQEndpoint(url: url, passwordFile: atHQ.passwordFile, caFile: connection.cacert)
-        } catch {
-            throw ValidationError(error.description)
-        }
-        if failed || since != nil || `case` != nil {
-            throw ValidationError("with --hq, filter by --tier and --pending only")
-        }
-        let json = connection.json
+    func run() throws {
+        let endpoint = try hqEndpoint(hq, passwordFile: passwordFile, cacert: cacert)
+        let json = json
         if !follow {
             let tier = tier
             let pending = pending
