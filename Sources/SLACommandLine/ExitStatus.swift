@@ -43,3 +43,15 @@ extension ParsableCommand {
         }
     }
 }
+
+/// Runs a command that another program ran for its own command line (`slactl report --hq` runs
+/// `slactl-hq report`): a usage error is said without this program's usage line, which would
+/// name a command people never type, and exits 2.
+public func reportingUsageErrorsPlainly(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as ValidationError {
+        printError("Error: \(error.message)")
+        throw ExitStatus.usage
+    }
+}

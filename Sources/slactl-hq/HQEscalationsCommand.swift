@@ -18,40 +18,42 @@ struct HQEscalationsCommand: ParsableCommand {
     @Flag(help: "One JSON object a line.") var json = false
 
     func run() throws {
-        let endpoint = try hqEndpoint(hq, passwordFile: passwordFile, cacert: cacert)
-        let json = json
-        if !follow {
-            let tier = tier
-            let pending = pending
-            let entries = try withHQ(endpoint) { connection in
-                try await HQEntryFeed.list(tier: tier, pending: pending, on: connection)
+        try reportingUsageErrorsPlainly {
+            let endpoint = try hqEndpoint(hq, passwordFile: passwordFile, cacert: cacert)
+            let json = json
+            if !follow {
+                let tier = tier
+                let pending = pending
+                let entries = try withHQ(endpoint) { connection in
+                    try await HQEntryFeed.list(tier: tier, pending: pending, on: connection)
+                }
+                printHQEntries(entries, header: true, json: json)
+                return
             }
-            printHQEntries(entries, header: true, json: json)
-            return
-        }
-        let tier = tier ?? "hq"
-        guard tier == "hq" else {
-            throw ValidationError(
-                "--follow with --hq follows the HQ tier (--tier hq): HQ announces that tier's entries")
-        }
-        let header = Shared(true)
-        do {
-            try runBlocking {
-                try await HQEntryFeed.follow(
-                    endpoint: endpoint, tier: tier, onTrouble: { printError("slactl: \($0)") },
-                    deliver: { entries in
-                        let first = header.value.withLock { first in
-                            defer { first = false }
-                            return first
-                        }
-                        if entries.isEmpty && !first { return }
-                        printHQEntries(entries, header: first, json: json)
-                        fflush(nil)
-                    })
+            let tier = tier ?? "hq"
+            guard tier == "hq" else {
+                throw ValidationError(
+                    "--follow with --hq follows the HQ tier (--tier hq): HQ announces that tier's entries")
             }
-        } catch {
-            printError("slactl: HQ: \(HQError.describe(error))")
-            throw ExitStatus.refused
+            let header = Shared(true)
+            do {
+                try runBlocking {
+                    try await HQEntryFeed.follow(
+                        endpoint: endpoint, tier: tier, onTrouble: { printError("slactl: \($0)") },
+                        deliver: { entries in
+                            let first = header.value.withLock { first in
+                                defer { first = false }
+                                return first
+                            }
+                            if entries.isEmpty && !first { return }
+                            printHQEntries(entries, header: first, json: json)
+                            fflush(nil)
+                        })
+                }
+            } catch {
+                printError("slactl: HQ: \(HQError.describe(error))")
+                throw ExitStatus.refused
+            }
         }
     }
 }

@@ -25,26 +25,28 @@ struct HQReportCommand: ParsableCommand {
     @Option(help: "Write to this file instead of standard output.") var output: String?
 
     func run() throws {
-        let endpoint = try hqEndpoint(hq, passwordFile: passwordFile, cacert: cacert)
-        let policy = try loadPolicy(policy ?? defaultPolicyPath())
-        guard let calendar = policy.storeCalendar else {
-            printError("slactl: the policy has no calendar to count the period in")
-            throw ExitStatus.refused
+        try reportingUsageErrorsPlainly {
+            let endpoint = try hqEndpoint(hq, passwordFile: passwordFile, cacert: cacert)
+            let policy = try loadPolicy(policy ?? defaultPolicyPath())
+            guard let calendar = policy.storeCalendar else {
+                printError("slactl: the policy has no calendar to count the period in")
+                throw ExitStatus.refused
+            }
+            let period: ReportPeriod
+            do {
+                period = try ReportPeriod.parse(month: month, week: week, from: from, to: to, in: calendar)
+            } catch let error as ReportPeriodError {
+                throw ValidationError(error.message)
+            }
+            guard let format = ReportFormat(rawValue: format) else {
+                throw ValidationError("--format must be one of: table, csv, json, html.")
+            }
+            let store = store
+            let now = Instant(millis: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
+            let report = try withHQ(endpoint) { connection in
+                try await HQReport.make(policy: policy, period: period, store: store, now: now, on: connection)
+            }
+            try emit(Data(report.render(format).utf8), to: output)
         }
-        let period: ReportPeriod
-        do {
-            period = try ReportPeriod.parse(month: month, week: week, from: from, to: to, in: calendar)
-        } catch {
-            throw ValidationError(error.message)
-        }
-        guard let format = ReportFormat(rawValue: format) else {
-            throw ValidationError("--format must be one of: table, csv, json, html.")
-        }
-        let store = store
-        let now = Instant(millis: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
-        let report = try withHQ(endpoint) { connection in
-            try await HQReport.make(policy: policy, period: period, store: store, now: now, on: connection)
-        }
-        try emit(Data(report.render(format).utf8), to: output)
     }
 }

@@ -47,7 +47,7 @@ extension ReportCommand {
     func runAtHQ(_ url: String) throws -> Never {
         try Sibling.exec(
             "slactl-hq",
-            ["report", "--hq", url, "--format", resolvedFormat]
+            ["report", "--hq=\(url)", "--format=\(resolvedFormat)"]
                 + options([
                     ("--password-file", atHQ.passwordFile), ("--cacert", connection.cacert), ("--policy", atHQ.policy),
                     ("--month", month), ("--week", week), ("--from", from), ("--to", to), ("--store", store),
@@ -64,14 +64,14 @@ extension EscalationsCommand {
         let flags = [("--pending", pending), ("--follow", follow), ("--json", connection.json)]
         try Sibling.exec(
             "slactl-hq",
-            ["escalations", "--hq", url]
+            ["escalations", "--hq=\(url)"]
                 + options([
                     ("--password-file", atHQ.passwordFile), ("--cacert", connection.cacert), ("--tier", tier),
                 ]) + flags.filter(\.1).map(\.0))
     }
 }
 
-/// `--name value` for each option that is set.
+/// `--name=value` for each option that is set (one word: a value may begin with "-").
 private func options(_ pairs: [(String, String?)]) -> [String] {
-    pairs.flatMap { name, value in value.map { [name, $0] } ?? [] }
+    pairs.compactMap { name, value in value.map { "\(name)=\($0)" } }
 }

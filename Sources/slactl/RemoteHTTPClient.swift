@@ -37,15 +37,13 @@ struct RemoteHTTPClient {
                         try pipeline.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: name))
                     }
                     try pipeline.addHTTPClientHandlers()
+                    // As long as slad sends something, however slowly (a large export), it waits.
+                    try pipeline.addHandler(IdleStateHandler(readTimeout: .seconds(timeoutSeconds)))
                     try pipeline.addHandler(ReplyReader(answer: answer))
                 }
             }
         do {
             let channel = try bootstrap.connect(host: host, port: port).wait()
-            let deadline = channel.eventLoop.scheduleTask(in: .seconds(timeoutSeconds)) {
-                channel.close(promise: nil)
-            }
-            defer { deadline.cancel() }
             channel.write(HTTPClientRequestPart.head(request), promise: nil)
             if let body {
                 channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil)
@@ -79,7 +77,8 @@ struct RemoteHTTPClient {
     }
 
     private func head(_ method: String, _ path: String, host: String, port: Int, bodyLength: Int) -> HTTPRequestHead {
-        let prefix = base.path.hasSuffix("/") ? String(base.path.dropLast()) : base.path
+        let basePath = base.path(percentEncoded: true)
+        let prefix = basePath.hasSuffix("/") ? String(basePath.dropLast()) : basePath
         var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: prefix + path)
         let hostField = host.contains(":") ? "[\(host)]" : host
         head.headers.add(name: "host", value: base.port == nil ? hostField : "\(hostField):\(port)")
@@ -94,8 +93,8 @@ struct RemoteHTTPClient {
     }
 }
 
-/// Collects one answer: its status and its whole body. The connection closing first (the
-/// timeout, a TLS failure, slad going away) fails it instead.
+/// Collects one answer: its status and its whole body. The connection closing first (a TLS
+/// failure, slad going away), or nothing arriving for the read timeout, fails it instead.
 private final class ReplyReader: ChannelInboundHandler {
     typealias InboundIn = HTTPClientResponsePart
 
@@ -120,8 +119,19 @@ private final class ReplyReader: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A peer that closes without TLS's close_notify after a whole answer (some proxies): the
+        // answer stands, and a cut one still fails when the connection ends.
+        if let error = error as? NIOSSLError, case .uncleanShutdown = error { return }
         finish(.failure(error))
         context.close(promise: nil)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case IdleStateHandler.IdleStateEvent.read = event {
+            finish(.failure(NoAnswer()))
+            context.close(promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -134,6 +144,11 @@ private final class ReplyReader: ChannelInboundHandler {
         done = true
         answer.completeWith(result)
     }
+}
+
+/// Nothing came from slad for the read timeout.
+private struct NoAnswer: Error, CustomStringConvertible {
+    var description: String { "no answer in time" }
 }
 
 /// The connection ended before a whole answer: slad went away, or the timeout closed it.

@@ -14,6 +14,6 @@ struct TestRouteCommand: ParsableCommand {
     @Option(help: "The policy file (default: /etc/slad/policy.toml, else config/policy.toml).") var policy: String?
 
     func run() throws {
-        try Sibling.exec("slad", ["test-route", name, policy ?? defaultPolicyPath()])
+        try Sibling.exec("slad", ["test-route", "--", name, policy ?? defaultPolicyPath()])
     }
 }

@@ -13,6 +13,16 @@ pg_sql "CREATE DATABASE slad_hq"
 HQ="postgres://postgres@127.0.0.1:$PG_PORT/slad_hq"
 ADMIN=(--url "$HQ" --password-file "$PG_PASSWORD_FILE")
 
+# ---- slactl runs slactl-hq for these commands and carries no PostgreSQL client itself (every
+# slactl run would pay for its size at start-up).
+check_eq "slactl links no PostgresNIO" 0 "$(grep -c -a PostgresNIO "$SLACTL" || true)"
+check "slactl-hq is beside slactl" test -x "$(dirname "$SLACTL")/slactl-hq"
+OUT=$("$SLACTL" hq --help)
+check_contains "slactl hq --help lists slactl-hq's commands" "add-store" "$OUT"
+OUT=$("$SLACTL" report --hq "$HQ" --week 2026-W99 2>&1) && rc=0 || rc=$?
+check_eq "a bad period through slactl-hq is a usage error (exit 2)" 2 "$rc"
+check "... said without slactl-hq's own usage line" bash -c "! grep -q 'slactl hq report' <<<'$OUT'"
+
 # ---- migrate: the schema, then nothing to do
 OUT=$("$SLACTL" hq migrate "${ADMIN[@]}")
 check_contains "migrate applies the tables" "applied 1 tables" "$OUT"
