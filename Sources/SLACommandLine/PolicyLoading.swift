@@ -37,3 +37,13 @@ public struct PolicyParseChild: ParsableCommand {
         throw ExitCode(PolicyFile.runChild())
     }
 }
+
+/// `test-route`'s words, the same from `slactl escalations test-route` and `slad test-route`.
+public enum TestRouteHelp {
+    public static let abstract = "Send a sample escalation through one delivery route and print the receiver's answer."
+    public static let discussion =
+        "Run it as the slad user (or root): the route's token and secret files must be readable."
+    public static let route: ArgumentHelp = "The route's name in [[delivery.route]]."
+    public static let policy: ArgumentHelp =
+        "The policy file (default: /etc/slad/policy.toml, else config/policy.toml)."
+}

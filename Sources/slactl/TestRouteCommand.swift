@@ -7,11 +7,10 @@ import SLACommandLine
 struct TestRouteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test-route",
-        abstract: "Send a sample escalation through one delivery route and print the receiver's answer.",
-        discussion: "Run it as the slad user (or root): the route's token and secret files must be readable.")
+        abstract: TestRouteHelp.abstract, discussion: TestRouteHelp.discussion)
 
-    @Argument(help: "The route's name in [[delivery.route]].") var name: String
-    @Option(help: "The policy file (default: /etc/slad/policy.toml, else config/policy.toml).") var policy: String?
+    @Argument(help: TestRouteHelp.route) var name: String
+    @Option(help: TestRouteHelp.policy) var policy: String?
 
     func run() throws {
         try Sibling.exec("slad", ["test-route", "--", name, policy ?? defaultPolicyPath()])
