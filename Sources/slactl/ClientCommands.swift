@@ -223,9 +223,11 @@ struct HealthCommand: ParsableCommand {
 
     func run() throws {
         guard let health = try connection.call("GET", "/v1/health", answer: HealthView.self) else { return }
-        // `key: value`, by key, of what the answer holds (a list or a map as Swift prints one).
+        // `key: value`, by key, of what the answer holds (warnings as they read, `; ` between
+        // them; a map as Swift prints one).
         let fields: [(HealthView.CodingKeys, String?)] = [
-            (.activeCases, "\(health.activeCases)"), (.calendarWarnings, health.calendarWarnings.map { "\($0)" }),
+            (.activeCases, "\(health.activeCases)"),
+            (.calendarWarnings, health.calendarWarnings.map { $0.isEmpty ? "none" : $0.joined(separator: "; ") }),
             (.provisionalCases, health.provisionalCases.map(Self.map)),
             (.nextCase, health.nextCase), (.nextClock, health.nextClock),
             (.nextDue, health.nextDue), (.now, health.now), (.orphanedCases, "\(health.orphanedCases)"),

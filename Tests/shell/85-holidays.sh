@@ -54,6 +54,9 @@ req GET /v1/health
 check_eq "health is degraded" degraded "$(jget "$BODY" 'd["status"]')"
 check_eq "health names the calendar" '{"office": 1}' "$(jget "$BODY" 'd.get("provisional_cases")')"
 check_contains "health carries the data warning" "ended on $PREV-12-31" "$(jget "$BODY" 'd.get("calendar_warnings")')"
+out=$(SLAD_SOCKET=$SLAD_SOCK "$SLACTL" health | grep '^calendar_warnings:')
+check_contains "slactl health says the warning as it reads" "calendar_warnings: calendar 'office':" "$out"
+check "... with no escapes in it" bash -c "! grep -qF '\\' <<<\"\$1\"" _ "$out"
 out=$(SLAD_SOCKET=$SLAD_SOCK "$SLACTL" show "$CASE")
 check_match "slactl show marks it and says why" "revisit +running \*.*\* revisit: deadline provisional" "$(tr '\n' ' ' <<< "$out")"
 wait_until 5 grep -q "$CASE revisit due .* is provisional" "$SLAD_LOG"
