@@ -44,8 +44,8 @@ let package = Package(
         // The wire types of the API, shared by the server, slactl and slabench: requests and their
         // checks, the answers (views) and the error body, with the fast JSON reader and writer.
         .target(name: "SLAAPI", dependencies: ["SLACore"]),
-        // What slactl and its HQ program share on a terminal: exit codes, error lines, aligned
-        // tables, writing a file whole, loading a policy with its parse in a child.
+        // What the command lines share (slactl, slactl-hq, `slad test-route`): exit codes, error
+        // lines, aligned tables, writing a file whole, loading a policy with its parse in a child.
         .target(
             name: "SLACommandLine",
             dependencies: [

@@ -5,7 +5,8 @@ import SLAChain
 import SLACommandLine
 import SLACore
 
-/// Where HQ's PostgreSQL is: every `slactl hq` command, `report --hq` and `escalations --hq` take these.
+/// Where HQ's PostgreSQL is, for the `slactl hq` commands (`report --hq` and `escalations --hq`
+/// name it `--hq`, and reach `hqEndpoint` with it).
 struct HQOptions: ParsableArguments {
     @Option(name: .customLong("url"), help: "HQ's PostgreSQL: postgres://USER@HOST:PORT/DATABASE.")
     var url: String
